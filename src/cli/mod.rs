@@ -1,0 +1,41 @@
+//! The command line: clap commands over the library. No logic of its own lives here.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+mod import;
+mod outlets;
+mod synth;
+
+/// storenet: outlets, nearest stores, navigator exports, the loyalty ledger and network planning.
+#[derive(Debug, Parser)]
+#[command(name = "storenet", version, about, long_about = None)]
+pub struct Cli {
+    /// Directory holding chains.csv, outlets.csv and the other bundled data.
+    #[arg(long, global = true, env = "STORENET_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Regenerate the bundled synthetic data set (deterministic for a seed).
+    Synth(synth::SynthArgs),
+    /// List or search outlets.
+    Outlets(outlets::OutletsArgs),
+    /// Validate an outlets file and report every problem.
+    Import(import::ImportArgs),
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Synth(a) => synth::run(&cli.data_dir, a),
+        Command::Outlets(a) => outlets::run(&cli.data_dir, a),
+        Command::Import(a) => import::run(&cli.data_dir, a),
+    }
+}

@@ -1,0 +1,21 @@
+//! The crate's error: every module's error, gathered.
+
+/// Any error a storenet library call can return.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An invalid value for the model.
+    #[error(transparent)]
+    Model(#[from] crate::model::ModelError),
+    /// Invalid opening hours.
+    #[error(transparent)]
+    Hours(#[from] crate::model::HoursError),
+    /// A coordinate transformation failed.
+    #[error(transparent)]
+    Crs(#[from] crate::crs::CrsError),
+    /// The registry could not be loaded.
+    #[error(transparent)]
+    Load(#[from] crate::registry::LoadError),
+    /// A spatial query was refused.
+    #[error(transparent)]
+    Query(#[from] crate::spatial::QueryError),
+}

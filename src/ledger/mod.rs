@@ -1,0 +1,1 @@
+//! The shared loyalty ledger: households, cards, purchases, points, offers; SQLite and PostgreSQL.

@@ -1,0 +1,25 @@
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+//! storenet: the outlet registry, nearest-store queries, navigator POI exports, the shared loyalty
+//! ledger and network planning for a K-Plussa-style retail network.
+//!
+//! The binary `storenet` is a thin front end over these modules; see `../shared/DESIGN.md` for the
+//! map of capabilities to modules.
+
+pub mod cli;
+pub mod crs;
+pub mod db;
+pub mod density;
+pub mod error;
+pub mod export;
+pub mod finland;
+pub mod http;
+pub mod ledger;
+pub mod model;
+pub mod offers;
+pub mod planning;
+pub mod registry;
+pub mod spatial;
+pub mod synth;
+
+pub use error::Error;

@@ -1,0 +1,1 @@
+//! Network planning against household density: coverage, catchments, gaps, what-if, siting, Huff.

@@ -1,0 +1,1 @@
+//! The deterministic generator of the bundled data set from real Finnish geography.

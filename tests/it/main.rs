@@ -1,0 +1,13 @@
+//! The integration tests: one binary, one module per capability.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod crs;
+mod export;
+mod http;
+mod ledger;
+mod planning;
+mod registry;
+mod spatial;
+mod synth;
