@@ -1,49 +1,45 @@
 //! The outlet registry: chains and outlets, loaded from CSV / GeoJSON and validated.
 //!
-//! INTERFACE SKELETON: the registry work adds loading and validation (file:line:field errors).
+//! Loading is all-or-nothing by default: a file with any bad row fails whole, and the error lists
+//! EVERY bad row as `{path}:{line}: field `{field}`: {reason}` (GeoJSON:
+//! `{path}: features[{i}].properties.{field}: {reason}`). With [`LoadOptions::skip_invalid`] the
+//! good rows load and every skipped row's error comes back in [`Loaded::skipped`].
+//!
+//! Outlet files may give coordinates as `lat,lon` (WGS84) or as `x,y` with a `crs` column
+//! (EPSG 3067 or 2393); the header decides. Every outlet must lie in Finland: inside the bundled
+//! outline or within [`COAST_TOLERANCE_M`] of it.
 
 pub mod csv;
+mod error;
+mod geojson;
+mod query;
+mod validate;
+
+pub use error::{LoadError, Location, RowError};
+pub use query::{check_import, ImportReport, OutletQuery, OutletRecord};
+pub use validate::COAST_TOLERANCE_M;
 
 use crate::model::{Chain, ChainId, Outlet, OutletId};
-use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
 
-/// Why a registry could not be built or loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    /// A field that failed validation.
-    #[error("{path}:{line}: field `{field}`: {reason}")]
-    BadField {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line number (the header is line 1).
-        line: u64,
-        /// The column.
-        field: &'static str,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A row the CSV reader could not read.
-    #[error("{path}:{line}: {reason}")]
-    Csv {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line number (0 if unknown).
-        line: u64,
-        /// What the reader said.
-        reason: String,
-    },
-    /// Two outlets share an id.
-    #[error("duplicate outlet id {0}")]
-    DuplicateId(OutletId),
-    /// An outlet names a chain the registry does not know.
-    #[error("outlet {outlet}: unknown chain `{chain}`")]
-    UnknownChain {
-        /// The outlet.
-        outlet: OutletId,
-        /// The chain it names.
-        chain: ChainId,
-    },
+/// How to treat bad rows while loading.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Load the good outlet rows and report the bad ones in [`Loaded::skipped`] instead of failing.
+    /// Default `false`: any bad row fails the whole load. Bad chain rows always fail the load,
+    /// since every outlet depends on its chain.
+    pub skip_invalid: bool,
+}
+
+/// The result of a load: the registry and the errors of the rows left out (empty unless
+/// [`LoadOptions::skip_invalid`] was set).
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The validated registry.
+    pub registry: Registry,
+    /// One error per problem in a skipped row, in file order.
+    pub skipped: Vec<RowError>,
 }
 
 /// The in-memory catalogue of chains and outlets; outlets sorted by id.
@@ -54,11 +50,34 @@ pub struct Registry {
     by_id: HashMap<OutletId, usize>,
 }
 
-/// Loads `chains.csv` and `outlets.csv` from a data directory.
+/// Loads `chains.csv` and `outlets.csv` from a data directory, failing on any bad row.
 pub fn load_dir(dir: &Path) -> Result<Registry, LoadError> {
-    let chains = csv::read_chains(&dir.join("chains.csv"))?;
-    let outlets = csv::read_outlets(&dir.join("outlets.csv"))?;
-    Registry::new(chains, outlets)
+    load(
+        &dir.join("chains.csv"),
+        &dir.join("outlets.csv"),
+        &LoadOptions::default(),
+    )
+    .map(|l| l.registry)
+}
+
+/// Loads chains from a CSV file and outlets from a CSV or GeoJSON file (GeoJSON when the name
+/// ends in `.geojson` / `.json` or the text starts with `{`), validating every row.
+pub fn load(
+    chains_path: &Path,
+    outlets_path: &Path,
+    opts: &LoadOptions,
+) -> Result<Loaded, LoadError> {
+    let chains = csv::read_chains(chains_path)?;
+    let known: HashSet<ChainId> = chains.iter().map(|c| c.id.clone()).collect();
+    let (outlets, errors) = validate::read_outlet_file(outlets_path, Some(&known))?;
+    if !errors.is_empty() && !opts.skip_invalid {
+        return Err(LoadError::Invalid { errors });
+    }
+    let registry = Registry::new(chains, outlets)?;
+    Ok(Loaded {
+        registry,
+        skipped: errors,
+    })
 }
 
 impl Registry {
