@@ -130,3 +130,6 @@ impl Registry {
         &self.chains[&outlet.chain]
     }
 }
+
+#[cfg(test)]
+mod tests;
