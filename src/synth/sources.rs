@@ -88,8 +88,11 @@ pub(crate) fn title_case(s: &str) -> String {
     out
 }
 
-/// A place closer than this to a centre is that centre under another name (`Hyvinge`).
+/// A place this close to a centre and with a good share of its population is that centre under
+/// another name (`Hyvinge` for Hyvinkää); a small one is an inner-city district (`Kallio`).
 const SAME_PLACE_KM: f64 = 2.5;
+/// The population share that marks such a duplicate.
+const SAME_PLACE_SHARE: f64 = 0.3;
 
 /// The radius in km inside which places count as districts of a town of `pop` people.
 pub(crate) fn town_radius_km(pop: f64) -> f64 {
@@ -172,7 +175,7 @@ impl Geography {
                 continue;
             }
             let (centre, d) = nearest_centre(&centres, lon, lat);
-            if d < SAME_PLACE_KM {
+            if d < 0.5 || (d < SAME_PLACE_KM && pop > SAME_PLACE_SHARE * centres[centre].pop) {
                 continue;
             }
             let role = if d < town_radius_km(centres[centre].pop) {
