@@ -18,4 +18,7 @@ pub enum Error {
     /// A spatial query was refused.
     #[error(transparent)]
     Query(#[from] crate::spatial::QueryError),
+    /// Generating the synthetic data set failed.
+    #[error(transparent)]
+    Synth(#[from] crate::synth::SynthError),
 }
