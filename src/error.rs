@@ -18,4 +18,7 @@ pub enum Error {
     /// A spatial query was refused.
     #[error(transparent)]
     Query(#[from] crate::spatial::QueryError),
+    /// A route (GPX / GeoJSON) or distance could not be read.
+    #[error(transparent)]
+    Route(#[from] crate::spatial::route::RouteError),
 }
