@@ -8,7 +8,9 @@
 //! - [`OutletIndex`]: the R-tree over one registry snapshot and its queries.
 //! - [`SharedIndex`]: the current snapshot, swapped atomically when outlets change.
 //! - [`route`]: reading routes from GPX and GeoJSON, and distances like `2km`.
+//! - [`area`]: reading polygons from GeoJSON for [`OutletIndex::in_polygon`].
 
+pub mod area;
 mod index;
 pub mod route;
 mod shared;
