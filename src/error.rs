@@ -21,4 +21,7 @@ pub enum Error {
     /// Generating the synthetic data set failed.
     #[error(transparent)]
     Synth(#[from] crate::synth::SynthError),
+    /// A route (GPX / GeoJSON) or distance could not be read.
+    #[error(transparent)]
+    Route(#[from] crate::spatial::route::RouteError),
 }

@@ -4,7 +4,9 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 mod import;
+mod nearest;
 mod outlets;
+mod route;
 mod synth;
 
 /// storenet: outlets, nearest stores, navigator exports, the loyalty ledger and network planning.
@@ -29,6 +31,10 @@ pub enum Command {
     Outlets(outlets::OutletsArgs),
     /// Validate an outlets file and report every problem.
     Import(import::ImportArgs),
+    /// The k nearest outlets to a point.
+    Nearest(nearest::NearestArgs),
+    /// Outlets along a route (GPX or GeoJSON) within a corridor, in route order.
+    Route(route::RouteArgs),
 }
 
 /// Runs the parsed command line.
@@ -37,5 +43,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Synth(a) => synth::run(&cli.data_dir, a),
         Command::Outlets(a) => outlets::run(&cli.data_dir, a),
         Command::Import(a) => import::run(&cli.data_dir, a),
+        Command::Nearest(a) => nearest::run(&cli.data_dir, a),
+        Command::Route(a) => route::run(&cli.data_dir, a),
     }
 }

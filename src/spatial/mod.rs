@@ -1,12 +1,28 @@
 //! Spatial queries over the outlets: k nearest, within a radius, in a bbox or polygon, along a route.
 //!
-//! INTERFACE SKELETON with brute-force bodies: the spatial work replaces them with an rstar index
-//! and keeps these signatures. Distances are geodesic metres; degrees never leave this module.
+//! Every distance this module reports is a great-circle distance in metres on the mean-radius
+//! sphere ([`distance_m`]; within 0.5 % of the WGS84 geodesic across Finland), and every result
+//! order is exact for that metric, ties broken by outlet id. Degrees or squared coordinate units
+//! never leave the module.
+//!
+//! - [`OutletIndex`]: the R-tree over one registry snapshot and its queries.
+//! - [`SharedIndex`]: the current snapshot, swapped atomically when outlets change.
+//! - [`route`]: reading routes from GPX and GeoJSON, and distances like `2km`.
+//! - [`area`]: reading polygons from GeoJSON for [`OutletIndex::in_polygon`].
+
+pub mod area;
+mod index;
+pub mod route;
+mod shared;
+mod sphere;
+
+pub use index::{distance_to_route, route_length_m, OutletIndex};
+pub use shared::SharedIndex;
+pub use sphere::{distance_m, EARTH_RADIUS_M};
 
 use crate::model::{Category, ChainId, LonLat, Outlet, OutletKind, Service};
 use crate::registry::Registry;
-use chrono::{DateTime, Utc};
-use std::sync::Arc;
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 
 /// Why a query was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -25,6 +41,12 @@ pub enum QueryError {
 pub const MAX_K: usize = 100;
 /// Largest radius for within queries, metres.
 pub const MAX_RADIUS_M: f64 = 500_000.0;
+/// Widest corridor for route queries, metres.
+pub const MAX_CORRIDOR_M: f64 = 50_000.0;
+/// Fewest points a route may have.
+pub const MIN_ROUTE_POINTS: usize = 2;
+/// Most points a route may have.
+pub const MAX_ROUTE_POINTS: usize = 100_000;
 
 /// Which outlets a query may return. Empty lists mean "any".
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -42,6 +64,21 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// Checks that every chain named exists in `reg`.
+    ///
+    /// The queries returning `Result` call this themselves; front ends should call it before
+    /// [`OutletIndex::in_bbox`] and [`OutletIndex::in_polygon`] so an unknown chain is an error,
+    /// not an empty answer.
+    pub fn check(&self, reg: &Registry) -> Result<(), QueryError> {
+        match self.chains.iter().find(|c| reg.chain(c).is_none()) {
+            Some(c) => Err(QueryError::OutOfRange {
+                field: "chain",
+                reason: format!("unknown chain `{c}`"),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// True if `o` passes the filter.
     pub fn matches(&self, reg: &Registry, o: &Outlet) -> bool {
         (self.chains.is_empty() || self.chains.contains(&o.chain))
@@ -81,181 +118,70 @@ pub struct BBox {
     pub max: LonLat,
 }
 
-/// An immutable index over one snapshot of the registry.
-#[derive(Debug, Clone)]
-pub struct OutletIndex {
-    registry: Arc<Registry>,
-}
-
-const EARTH_RADIUS_M: f64 = 6_371_008.8;
-
-fn haversine_m(a: LonLat, b: LonLat) -> f64 {
-    let (la1, la2) = (a.lat().to_radians(), b.lat().to_radians());
-    let dlat = la2 - la1;
-    let dlon = (b.lon() - a.lon()).to_radians();
-    let h = (dlat / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlon / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
-}
-
-impl OutletIndex {
-    /// Builds the index over a registry snapshot.
-    pub fn new(registry: Arc<Registry>) -> Self {
-        OutletIndex { registry }
+/// Parses an instant for the `open_at` filter: RFC 3339 (`2026-11-23T16:00:00Z`,
+/// `2026-11-23T18:00+02:00`) or a Europe/Helsinki wall-clock time without an offset
+/// (`2026-11-23T18:00`, `2026-11-23 18:00:30`).
+///
+/// A wall-clock time that occurs twice (the autumn DST change) means the earlier instant; one
+/// that never occurs (the spring change) is an error.
+///
+/// ```
+/// use storenet::spatial::parse_open_at;
+/// let t = parse_open_at("2026-11-23T18:00").unwrap();
+/// assert_eq!(t.to_rfc3339(), "2026-11-23T16:00:00+00:00");
+/// assert!(parse_open_at("tomorrow").is_err());
+/// ```
+pub fn parse_open_at(s: &str) -> Result<DateTime<Utc>, QueryError> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
     }
-
-    /// The registry this index was built from.
-    pub fn registry(&self) -> &Arc<Registry> {
-        &self.registry
-    }
-
-    /// Up to `k` (1..=100) nearest outlets passing `filter`, nearest first, ties by id.
-    pub fn nearest(
-        &self,
-        p: LonLat,
-        k: usize,
-        filter: &Filter,
-    ) -> Result<Vec<Hit<'_>>, QueryError> {
-        if k == 0 || k > MAX_K {
-            return Err(QueryError::OutOfRange {
-                field: "k",
-                reason: format!("must be 1..={MAX_K}"),
-            });
-        }
-        let mut hits = self.all_with_distance(p, filter);
-        hits.truncate(k);
-        Ok(hits)
-    }
-
-    /// Outlets within `radius_m` (0 < r ≤ 500 km) passing `filter`, nearest first, ties by id.
-    pub fn within(
-        &self,
-        p: LonLat,
-        radius_m: f64,
-        filter: &Filter,
-    ) -> Result<Vec<Hit<'_>>, QueryError> {
-        if !(radius_m > 0.0 && radius_m <= MAX_RADIUS_M) {
-            return Err(QueryError::OutOfRange {
-                field: "radius_m",
-                reason: format!("must be > 0 and ≤ {MAX_RADIUS_M}"),
-            });
-        }
-        let mut hits = self.all_with_distance(p, filter);
-        hits.retain(|h| h.distance_m <= radius_m);
-        Ok(hits)
-    }
-
-    /// Outlets inside the box passing `filter`, by id.
-    pub fn in_bbox(&self, bbox: BBox, filter: &Filter) -> Vec<&Outlet> {
-        self.registry
-            .outlets()
-            .iter()
-            .filter(|o| {
-                let l = o.location;
-                l.lon() >= bbox.min.lon()
-                    && l.lon() <= bbox.max.lon()
-                    && l.lat() >= bbox.min.lat()
-                    && l.lat() <= bbox.max.lat()
-                    && filter.matches(&self.registry, o)
-            })
-            .collect()
-    }
-
-    /// Outlets inside the (multi)polygon (lon/lat degrees) passing `filter`, by id.
-    pub fn in_polygon(&self, area: &geo::MultiPolygon<f64>, filter: &Filter) -> Vec<&Outlet> {
-        use geo::Contains;
-        self.registry
-            .outlets()
-            .iter()
-            .filter(|o| area.contains(&o.location.to_point()) && filter.matches(&self.registry, o))
-            .collect()
-    }
-
-    /// Outlets within `corridor_m` of the route (at least two points), ordered by position along it.
-    pub fn along_route(
-        &self,
-        route: &[LonLat],
-        corridor_m: f64,
-        filter: &Filter,
-    ) -> Result<Vec<RouteHit<'_>>, QueryError> {
-        if route.len() < 2 {
-            return Err(QueryError::OutOfRange {
-                field: "route",
-                reason: "needs at least two points".into(),
-            });
-        }
-        if !(corridor_m > 0.0 && corridor_m <= 50_000.0) {
-            return Err(QueryError::OutOfRange {
-                field: "corridor_m",
-                reason: "must be > 0 and ≤ 50000".into(),
-            });
-        }
-        let mut hits = Vec::new();
-        for o in self
-            .registry
-            .outlets()
-            .iter()
-            .filter(|o| filter.matches(&self.registry, o))
-        {
-            let mut best: Option<(f64, f64)> = None;
-            let mut start_km = 0.0;
-            for w in route.windows(2) {
-                let (d, t) = local_segment_distance(o.location, w[0], w[1]);
-                let seg_km = haversine_m(w[0], w[1]) / 1000.0;
-                if best.is_none_or(|(bd, _)| d < bd) {
-                    best = Some((d, start_km + t * seg_km));
-                }
-                start_km += seg_km;
-            }
-            if let Some((d, along)) = best.filter(|(d, _)| *d <= corridor_m) {
-                hits.push(RouteHit {
-                    outlet: o,
-                    distance_m: d,
-                    along_km: along,
-                });
-            }
-        }
-        hits.sort_by(|a, b| {
-            a.along_km
-                .total_cmp(&b.along_km)
-                .then(a.outlet.id.cmp(&b.outlet.id))
-        });
-        Ok(hits)
-    }
-
-    fn all_with_distance(&self, p: LonLat, filter: &Filter) -> Vec<Hit<'_>> {
-        let mut hits: Vec<Hit<'_>> = self
-            .registry
-            .outlets()
-            .iter()
-            .filter(|o| filter.matches(&self.registry, o))
-            .map(|o| Hit {
-                outlet: o,
-                distance_m: haversine_m(p, o.location),
-            })
-            .collect();
-        hits.sort_by(|a, b| {
-            a.distance_m
-                .total_cmp(&b.distance_m)
-                .then(a.outlet.id.cmp(&b.outlet.id))
-        });
-        hits
-    }
-}
-
-/// Distance (m) from `p` to segment a–b in a local equirectangular plane around `p`, and the
-/// fraction along the segment of the closest point.
-fn local_segment_distance(p: LonLat, a: LonLat, b: LonLat) -> (f64, f64) {
-    let m_lat = EARTH_RADIUS_M.to_radians();
-    let m_lon = m_lat * p.lat().to_radians().cos();
-    let (ax, ay) = ((a.lon() - p.lon()) * m_lon, (a.lat() - p.lat()) * m_lat);
-    let (bx, by) = ((b.lon() - p.lon()) * m_lon, (b.lat() - p.lat()) * m_lat);
-    let (dx, dy) = (bx - ax, by - ay);
-    let len2 = dx * dx + dy * dy;
-    let t = if len2 == 0.0 {
-        0.0
-    } else {
-        (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
+    let bad = |reason: String| QueryError::OutOfRange {
+        field: "open_at",
+        reason,
     };
-    let (x, y) = (ax + t * dx, ay + t * dy);
-    ((x * x + y * y).sqrt(), t)
+    // RFC 3339 requires seconds; accept an offset without them too.
+    if let Ok(t) = DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M%:z") {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let local = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        .ok_or_else(|| {
+            bad(format!(
+                "`{s}` is not a time: use RFC 3339 (2026-11-23T16:00:00Z) or Helsinki local time (2026-11-23T18:00)"
+            ))
+        })?;
+    chrono_tz::Europe::Helsinki
+        .from_local_datetime(&local)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| {
+            bad(format!(
+                "`{s}` does not exist in Helsinki (skipped by the DST change)"
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_at_reads_rfc3339_and_helsinki_local_time() {
+        let z = parse_open_at("2026-07-01T09:00:00Z").unwrap();
+        assert_eq!(parse_open_at("2026-07-01T12:00").unwrap(), z); // UTC+3 in summer
+        assert_eq!(parse_open_at("2026-07-01 12:00:00").unwrap(), z);
+        assert_eq!(parse_open_at("2026-07-01T12:00+03:00").unwrap(), z);
+        // 03:30 on the last Sunday of March does not exist in Helsinki.
+        let e = parse_open_at("2026-03-29T03:30").unwrap_err();
+        assert!(e.to_string().contains("DST"), "{e}");
+        // 03:30 on the last Sunday of October happens twice: the earlier (summer time) wins.
+        assert_eq!(
+            parse_open_at("2026-10-25T03:30").unwrap(),
+            parse_open_at("2026-10-25T00:30:00Z").unwrap()
+        );
+        assert!(parse_open_at("").is_err());
+        assert!(parse_open_at("2026-13-01T10:00").is_err());
+    }
 }

@@ -1,0 +1,347 @@
+//! The R-tree index over one registry snapshot and its queries.
+
+use super::sphere::{chord2, chord2_to_m, m_to_chord2, to_unit, Arc3, Vec3};
+use super::{BBox, Filter, Hit, QueryError, RouteHit, MAX_CORRIDOR_M, MAX_K, MAX_RADIUS_M};
+use super::{MAX_ROUTE_POINTS, MIN_ROUTE_POINTS};
+use crate::model::{LonLat, Outlet};
+use crate::registry::Registry;
+use rstar::primitives::GeomWithData;
+use rstar::{RTree, AABB};
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A unit vector tagged with the outlet's position in `Registry::outlets()`.
+type Unit = GeomWithData<[f64; 3], u32>;
+/// A lon/lat point (degrees) tagged the same way; used only for bbox and polygon queries, whose
+/// inputs are in degrees.
+type Flat = GeomWithData<[f64; 2], u32>;
+
+/// Relative slack added to chord bounds so rounding in rstar's own distance arithmetic can never
+/// drop a candidate; the exact metre check afterwards decides.
+const SLACK: f64 = 1e-9;
+/// Absolute slack for chords of (near) coincident points (1e-24 chord² ≈ 6 µm).
+const SLACK_ABS: f64 = 1e-24;
+
+/// An immutable index over one snapshot of the registry.
+///
+/// Two R-trees: one over 3-D unit vectors (great-circle order for nearest, radius and route
+/// queries) and one over lon/lat degrees (bbox and polygon, whose inputs are in degrees). Built
+/// once by [`OutletIndex::new`]; share it behind an `Arc` (see [`SharedIndex`](super::SharedIndex)).
+#[derive(Debug, Clone)]
+pub struct OutletIndex {
+    registry: Arc<Registry>,
+    units: RTree<Unit>,
+    flat: RTree<Flat>,
+}
+
+fn by_distance_then_id(a: &Hit<'_>, b: &Hit<'_>) -> Ordering {
+    a.distance_m
+        .total_cmp(&b.distance_m)
+        .then(a.outlet.id.cmp(&b.outlet.id))
+}
+
+impl OutletIndex {
+    /// Builds the index over a registry snapshot (bulk-loaded, O(n log n)).
+    pub fn new(registry: Arc<Registry>) -> Self {
+        let outlets = registry.outlets();
+        // Registry sizes are bounded far below u32::MAX (a few thousand outlets), so the index
+        // position always fits the tag.
+        let units = outlets
+            .iter()
+            .enumerate()
+            .map(|(i, o)| Unit::new(to_unit(o.location), i as u32))
+            .collect();
+        let flat = outlets
+            .iter()
+            .enumerate()
+            .map(|(i, o)| Flat::new([o.location.lon(), o.location.lat()], i as u32))
+            .collect();
+        OutletIndex {
+            units: RTree::bulk_load(units),
+            flat: RTree::bulk_load(flat),
+            registry,
+        }
+    }
+
+    /// The registry this index was built from.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// Number of outlets indexed.
+    pub fn len(&self) -> usize {
+        self.registry.outlets().len()
+    }
+
+    /// True if the snapshot holds no outlets.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn outlet(&self, tag: u32) -> &Outlet {
+        &self.registry.outlets()[tag as usize]
+    }
+
+    /// Up to `k` (1..=100) nearest outlets passing `filter`, nearest first, ties by id.
+    ///
+    /// Distances are great-circle metres ([`distance_m`](super::distance_m)). The filter is
+    /// applied during the R-tree's nearest-first walk, so `k` results come back whenever `k`
+    /// outlets pass it, however selective it is.
+    pub fn nearest(
+        &self,
+        p: LonLat,
+        k: usize,
+        filter: &Filter,
+    ) -> Result<Vec<Hit<'_>>, QueryError> {
+        if k == 0 || k > MAX_K {
+            return Err(QueryError::OutOfRange {
+                field: "k",
+                reason: format!("must be 1..={MAX_K}, got {k}"),
+            });
+        }
+        filter.check(&self.registry)?;
+        let q = to_unit(p);
+        let mut hits = Vec::with_capacity(k + 4);
+        // Once k outlets are in hand, keep walking only while the walk could still produce an
+        // outlet at the same (rounded) distance as the k-th: those compete on id.
+        let mut worst_c2 = 0.0f64;
+        let mut stop_c2 = f64::INFINITY;
+        for (item, walk_c2) in self.units.nearest_neighbor_iter_with_distance_2(&q) {
+            if walk_c2 > stop_c2 {
+                break;
+            }
+            let o = self.outlet(item.data);
+            if !filter.matches(&self.registry, o) {
+                continue;
+            }
+            let c2 = chord2(&q, item.geom());
+            worst_c2 = worst_c2.max(c2);
+            hits.push(Hit {
+                outlet: o,
+                distance_m: chord2_to_m(c2),
+            });
+            if hits.len() == k {
+                stop_c2 = worst_c2 * (1.0 + SLACK) + SLACK_ABS;
+            }
+        }
+        hits.sort_by(by_distance_then_id);
+        hits.truncate(k);
+        Ok(hits)
+    }
+
+    /// Outlets within `radius_m` (0 < r ≤ 500 km) passing `filter`, nearest first, ties by id.
+    ///
+    /// An outlet exactly `radius_m` away is included. Distances are great-circle metres.
+    pub fn within(
+        &self,
+        p: LonLat,
+        radius_m: f64,
+        filter: &Filter,
+    ) -> Result<Vec<Hit<'_>>, QueryError> {
+        if !(radius_m > 0.0 && radius_m <= MAX_RADIUS_M) {
+            return Err(QueryError::OutOfRange {
+                field: "radius_m",
+                reason: format!("must be > 0 and ≤ {MAX_RADIUS_M} metres, got {radius_m}"),
+            });
+        }
+        filter.check(&self.registry)?;
+        let q = to_unit(p);
+        let bound = m_to_chord2(radius_m) * (1.0 + SLACK) + SLACK_ABS;
+        let mut hits: Vec<Hit<'_>> = self
+            .units
+            .locate_within_distance(q, bound)
+            .filter_map(|item| {
+                let o = self.outlet(item.data);
+                let d = chord2_to_m(chord2(&q, item.geom()));
+                (d <= radius_m && filter.matches(&self.registry, o)).then_some(Hit {
+                    outlet: o,
+                    distance_m: d,
+                })
+            })
+            .collect();
+        hits.sort_by(by_distance_then_id);
+        Ok(hits)
+    }
+
+    /// Outlets inside the box (edges included) passing `filter`, by id.
+    ///
+    /// A box whose west edge is east of its east edge crosses the antimeridian (as in GeoJSON);
+    /// a box whose south edge is north of its north edge is empty.
+    pub fn in_bbox(&self, bbox: BBox, filter: &Filter) -> Vec<&Outlet> {
+        let (w, s, e, n) = (
+            bbox.min.lon(),
+            bbox.min.lat(),
+            bbox.max.lon(),
+            bbox.max.lat(),
+        );
+        if s > n {
+            return Vec::new();
+        }
+        let spans: &[(f64, f64)] = if w <= e {
+            &[(w, e)]
+        } else {
+            &[(w, 180.0), (-180.0, e)]
+        };
+        let mut out: Vec<&Outlet> = spans
+            .iter()
+            .flat_map(|&(lo, hi)| {
+                self.flat
+                    .locate_in_envelope(&AABB::from_corners([lo, s], [hi, n]))
+            })
+            .map(|item| self.outlet(item.data))
+            .filter(|o| filter.matches(&self.registry, o))
+            .collect();
+        out.sort_by_key(|o| o.id);
+        out.dedup_by_key(|o| o.id);
+        out
+    }
+
+    /// Outlets strictly inside the (multi)polygon (lon/lat degrees; holes excluded, boundary
+    /// excluded, as `geo::Contains`) passing `filter`, by id.
+    pub fn in_polygon(&self, area: &geo::MultiPolygon<f64>, filter: &Filter) -> Vec<&Outlet> {
+        use geo::{BoundingRect, Contains};
+        let Some(rect) = area.bounding_rect() else {
+            return Vec::new();
+        };
+        let env = AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+        let mut out: Vec<&Outlet> = self
+            .flat
+            .locate_in_envelope(&env)
+            .map(|item| self.outlet(item.data))
+            .filter(|o| area.contains(&o.location.to_point()) && filter.matches(&self.registry, o))
+            .collect();
+        out.sort_by_key(|o| o.id);
+        out
+    }
+
+    /// Outlets within `corridor_m` (0 < D ≤ 50 km) of the route (2..=100,000 points), ordered by
+    /// position along it, ties by id.
+    ///
+    /// The route is a polyline of great-circle legs. Each hit carries its great-circle distance
+    /// from the route, metres, and the position of the closest point of the route, km from the
+    /// start measured along the legs; where two parts of the route are equally close, the
+    /// earlier one counts. Each leg queries the R-tree with its own envelope widened by D, so a
+    /// long winding route costs in proportion to its length, not to its bounding box.
+    pub fn along_route(
+        &self,
+        route: &[LonLat],
+        corridor_m: f64,
+        filter: &Filter,
+    ) -> Result<Vec<RouteHit<'_>>, QueryError> {
+        check_route(route)?;
+        if !(corridor_m > 0.0 && corridor_m <= MAX_CORRIDOR_M) {
+            return Err(QueryError::OutOfRange {
+                field: "corridor_m",
+                reason: format!("must be > 0 and ≤ {MAX_CORRIDOR_M} metres, got {corridor_m}"),
+            });
+        }
+        filter.check(&self.registry)?;
+        let legs = Legs::new(route);
+        // tag -> (distance m, along m); filter verdicts cached so each outlet is tested once.
+        let mut best: HashMap<u32, (f64, f64)> = HashMap::new();
+        let mut verdict: HashMap<u32, bool> = HashMap::new();
+        for (arc, start_m) in legs.arcs.iter().zip(&legs.start_m) {
+            let (lo, hi) = arc.envelope(corridor_m);
+            for item in self
+                .units
+                .locate_in_envelope_intersecting(&AABB::from_corners(lo, hi))
+            {
+                let ok = *verdict
+                    .entry(item.data)
+                    .or_insert_with(|| filter.matches(&self.registry, self.outlet(item.data)));
+                if !ok {
+                    continue;
+                }
+                let (d, along) = arc.distance(item.geom());
+                if d > corridor_m {
+                    continue;
+                }
+                // Legs come in route order, so a strict `<` keeps the earliest of equal ones.
+                let e = best.entry(item.data).or_insert((f64::INFINITY, 0.0));
+                if d < e.0 {
+                    *e = (d, start_m + along);
+                }
+            }
+        }
+        let mut hits: Vec<RouteHit<'_>> = best
+            .into_iter()
+            .map(|(tag, (d, along_m))| RouteHit {
+                outlet: self.outlet(tag),
+                distance_m: d,
+                along_km: along_m / 1000.0,
+            })
+            .collect();
+        hits.sort_by(|a, b| {
+            a.along_km
+                .total_cmp(&b.along_km)
+                .then(a.outlet.id.cmp(&b.outlet.id))
+        });
+        Ok(hits)
+    }
+}
+
+fn check_route(route: &[LonLat]) -> Result<(), QueryError> {
+    if route.len() < MIN_ROUTE_POINTS {
+        return Err(QueryError::OutOfRange {
+            field: "route",
+            reason: format!("needs at least two points, got {}", route.len()),
+        });
+    }
+    if route.len() > MAX_ROUTE_POINTS {
+        return Err(QueryError::OutOfRange {
+            field: "route",
+            reason: format!("at most {MAX_ROUTE_POINTS} points, got {}", route.len()),
+        });
+    }
+    Ok(())
+}
+
+/// A route's legs with the distance from the start to each leg's first point.
+struct Legs {
+    arcs: Vec<Arc3>,
+    start_m: Vec<f64>,
+}
+
+impl Legs {
+    fn new(route: &[LonLat]) -> Self {
+        let units: Vec<Vec3> = route.iter().map(|p| to_unit(*p)).collect();
+        let arcs: Vec<Arc3> = units.windows(2).map(|w| Arc3::new(w[0], w[1])).collect();
+        let mut start_m = Vec::with_capacity(arcs.len());
+        let mut acc = 0.0;
+        for a in &arcs {
+            start_m.push(acc);
+            acc += a.len_m;
+        }
+        Legs { arcs, start_m }
+    }
+}
+
+/// Distance from `p` to a route, the brute-force way (every leg), as `(metres off the route,
+/// km along it from the start to the closest point)`; where two parts of the route are equally
+/// close, the earlier one counts. `None` for an empty route; one point is a route of no length.
+///
+/// [`OutletIndex::along_route`] reports exactly these numbers for the outlets it returns.
+pub fn distance_to_route(route: &[LonLat], p: LonLat) -> Option<(f64, f64)> {
+    match route {
+        [] => None,
+        [only] => Some((super::distance_m(*only, p), 0.0)),
+        _ => {
+            let q = to_unit(p);
+            let legs = Legs::new(route);
+            let mut best = (f64::INFINITY, 0.0);
+            for (arc, start_m) in legs.arcs.iter().zip(&legs.start_m) {
+                let (d, along) = arc.distance(&q);
+                if d < best.0 {
+                    best = (d, start_m + along);
+                }
+            }
+            Some((best.0, best.1 / 1000.0))
+        }
+    }
+}
+
+/// Length of a route along its great-circle legs, metres.
+pub fn route_length_m(route: &[LonLat]) -> f64 {
+    Legs::new(route).arcs.iter().map(|a| a.len_m).sum()
+}
