@@ -56,10 +56,10 @@ pub fn render_map(set: &DataSet, path: &Path) -> Result<(), SynthError> {
         }
         let cell = (SCALE.ceil() as i32).max(1);
         for c in &set.cells {
-            // Log scale: 1 household is faint, 5,000+ is dark.
-            let t = ((f64::from(c.households)).ln() / 5000f64.ln()).clamp(0.0, 1.0);
+            // Log scale: 1 household is faint, 2,000 or more is dark.
+            let t = (f64::from(c.households + 1).ln() / 2000f64.ln()).clamp(0.0, 1.0);
             let shade = |a: f64, b: f64| (a + (b - a) * t) as u8;
-            let colour = RGBColor(shade(235.0, 60.0), shade(225.0, 60.0), shade(200.0, 70.0));
+            let colour = RGBColor(shade(228.0, 55.0), shade(220.0, 50.0), shade(195.0, 45.0));
             let (x, y) = px(c.x as f64 / 1000.0, c.y as f64 / 1000.0 + 1.0);
             root.draw(&Rectangle::new(
                 [(x, y), (x + cell, y + cell)],
