@@ -41,8 +41,27 @@ pub fn render_map(set: &DataSet, path: &Path) -> Result<(), SynthError> {
     let w = ((XMAX - XMIN) * SCALE) as u32;
     let h = ((YMAX - YMIN) * SCALE) as u32;
     let tmp = path.with_extension("tmp.png");
+    let drawn = draw(set, &tmp, w, h, &err);
+    if drawn.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    drawn?;
+    std::fs::rename(&tmp, path).map_err(|source| SynthError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Draws into `tmp`.
+fn draw(
+    set: &DataSet,
+    tmp: &Path,
+    w: u32,
+    h: u32,
+    err: &dyn Fn(String) -> SynthError,
+) -> Result<(), SynthError> {
     {
-        let root = BitMapBackend::new(&tmp, (w, h)).into_drawing_area();
+        let root = BitMapBackend::new(tmp, (w, h)).into_drawing_area();
         let e = |x: DrawingAreaErrorKind<_>| err(x.to_string());
         root.fill(&RGBColor(214, 230, 242)).map_err(e)?;
         for poly in crate::finland::outline().shape() {
@@ -101,8 +120,5 @@ pub fn render_map(set: &DataSet, path: &Path) -> Result<(), SynthError> {
         }
         root.present().map_err(e)?;
     }
-    std::fs::rename(&tmp, path).map_err(|source| SynthError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    Ok(())
 }
