@@ -262,7 +262,7 @@ pub(crate) fn generate(geo: &Geography, rng: &mut ChaCha8Rng) -> Result<Vec<Cell
             });
         }
     }
-    trim_total(&mut cells);
+    trim_total(&mut cells, super::TOTAL_HOUSEHOLDS);
     for c in &mut cells {
         let extra =
             f64::from(c.households) * (CARDS_PER_HOUSEHOLD - 1.0) * rng.gen_range(0.85..1.15);
@@ -273,8 +273,9 @@ pub(crate) fn generate(geo: &Geography, rng: &mut ChaCha8Rng) -> Result<Vec<Cell
     Ok(cells)
 }
 
-/// Adds or removes single households, largest cells first, until the total is exact.
-fn trim_total(cells: &mut [Cell]) {
+/// Adds or removes single households, largest cells first, until the total is `target` (or, when
+/// shrinking, every cell is down to one household).
+fn trim_total(cells: &mut [Cell], target: u64) {
     let total: u64 = cells.iter().map(|c| u64::from(c.households)).sum();
     let mut order: Vec<usize> = (0..cells.len()).collect();
     order.sort_by(|&a, &b| {
@@ -283,18 +284,66 @@ fn trim_total(cells: &mut [Cell]) {
             .cmp(&cells[a].households)
             .then(a.cmp(&b))
     });
-    let target = super::TOTAL_HOUSEHOLDS;
     let mut diff = target as i64 - total as i64;
-    for &i in order.iter().cycle().take(order.len() * 4) {
-        if diff == 0 {
+    while diff != 0 && !order.is_empty() {
+        let before = diff;
+        for &i in &order {
+            if diff > 0 {
+                cells[i].households += 1;
+                diff -= 1;
+            } else if diff < 0 && cells[i].households > 1 {
+                cells[i].households -= 1;
+                diff += 1;
+            }
+            if diff == 0 {
+                break;
+            }
+        }
+        if diff == before {
             break;
         }
-        if diff > 0 {
-            cells[i].households += 1;
-            diff -= 1;
-        } else if cells[i].households > 1 {
-            cells[i].households -= 1;
-            diff += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_land_mask_agrees_with_the_outline() {
+        let mask = land_mask().unwrap();
+        // Every 97th cell of the grid: coast, lakes, border and open sea alike.
+        let mut land = 0;
+        for i in (0..NX * NY).step_by(97) {
+            assert_eq!(mask[i], cell_on_land(i), "cell {i}");
+            land += usize::from(mask[i]);
         }
+        // Finland is about 338,000 km², a third of this box.
+        let share = land as f64 / (NX * NY / 97) as f64;
+        assert!((0.3..0.45).contains(&share), "{share}");
+    }
+
+    #[test]
+    fn trimming_hits_the_total_exactly() {
+        let mut cells = vec![
+            Cell {
+                x: 0,
+                y: 0,
+                households: 5,
+                cardholders: 0,
+            },
+            Cell {
+                x: 1000,
+                y: 0,
+                households: 2,
+                cardholders: 0,
+            },
+        ];
+        trim_total(&mut cells, 12);
+        assert_eq!((cells[0].households, cells[1].households), (8, 4));
+        trim_total(&mut cells, 3);
+        assert_eq!((cells[0].households, cells[1].households), (2, 1));
+        trim_total(&mut cells, 1);
+        assert_eq!((cells[0].households, cells[1].households), (1, 1));
     }
 }

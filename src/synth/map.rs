@@ -41,8 +41,27 @@ pub fn render_map(set: &DataSet, path: &Path) -> Result<(), SynthError> {
     let w = ((XMAX - XMIN) * SCALE) as u32;
     let h = ((YMAX - YMIN) * SCALE) as u32;
     let tmp = path.with_extension("tmp.png");
+    let drawn = draw(set, &tmp, w, h, &err);
+    if drawn.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    drawn?;
+    std::fs::rename(&tmp, path).map_err(|source| SynthError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Draws into `tmp`.
+fn draw(
+    set: &DataSet,
+    tmp: &Path,
+    w: u32,
+    h: u32,
+    err: &dyn Fn(String) -> SynthError,
+) -> Result<(), SynthError> {
     {
-        let root = BitMapBackend::new(&tmp, (w, h)).into_drawing_area();
+        let root = BitMapBackend::new(tmp, (w, h)).into_drawing_area();
         let e = |x: DrawingAreaErrorKind<_>| err(x.to_string());
         root.fill(&RGBColor(214, 230, 242)).map_err(e)?;
         for poly in crate::finland::outline().shape() {
@@ -56,10 +75,10 @@ pub fn render_map(set: &DataSet, path: &Path) -> Result<(), SynthError> {
         }
         let cell = (SCALE.ceil() as i32).max(1);
         for c in &set.cells {
-            // Log scale: 1 household is faint, 5,000+ is dark.
-            let t = ((f64::from(c.households)).ln() / 5000f64.ln()).clamp(0.0, 1.0);
+            // Log scale: 1 household is faint, 2,000 or more is dark.
+            let t = (f64::from(c.households + 1).ln() / 2000f64.ln()).clamp(0.0, 1.0);
             let shade = |a: f64, b: f64| (a + (b - a) * t) as u8;
-            let colour = RGBColor(shade(235.0, 60.0), shade(225.0, 60.0), shade(200.0, 70.0));
+            let colour = RGBColor(shade(228.0, 55.0), shade(220.0, 50.0), shade(195.0, 45.0));
             let (x, y) = px(c.x as f64 / 1000.0, c.y as f64 / 1000.0 + 1.0);
             root.draw(&Rectangle::new(
                 [(x, y), (x + cell, y + cell)],
@@ -101,8 +120,5 @@ pub fn render_map(set: &DataSet, path: &Path) -> Result<(), SynthError> {
         }
         root.present().map_err(e)?;
     }
-    std::fs::rename(&tmp, path).map_err(|source| SynthError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    Ok(())
 }

@@ -206,3 +206,23 @@ fn csv_bytes<R: serde::Serialize>(rows: &[R]) -> Vec<u8> {
     }
     w.into_inner().expect("in-memory CSV flush")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("missing").join("x.csv");
+        assert!(matches!(
+            write_atomic(&target, b"a"),
+            Err(SynthError::Io { .. })
+        ));
+        let ok = dir.path().join("x.csv");
+        write_atomic(&ok, b"old").unwrap();
+        write_atomic(&ok, b"new").unwrap();
+        assert_eq!(std::fs::read(&ok).unwrap(), b"new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

@@ -215,8 +215,9 @@ fn normal(rng: &mut ChaCha8Rng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
+/// Whether the point, as written to the file (6 decimals), is on land.
 fn on_land(lon: f64, lat: f64) -> bool {
-    LonLat::new(lon, lat).is_ok_and(|p| crate::finland::outline().contains(p))
+    LonLat::new(round6(lon), round6(lat)).is_ok_and(|p| crate::finland::outline().contains(p))
 }
 
 /// A point on land near (`lon`, `lat`), jittered by about `sigma_km`; the jitter shrinks when
@@ -235,7 +236,7 @@ fn land_near(
         }
         let (x, y) = sources::offset(lon, lat, normal(rng) * sigma, normal(rng) * sigma);
         if on_land(x, y) {
-            return Ok((x, y));
+            return Ok((round6(x), round6(y)));
         }
     }
     for ring in 0..=50 {
@@ -244,7 +245,7 @@ fn land_near(
             let a = std::f64::consts::TAU * f64::from(k) / 16.0;
             let (x, y) = sources::offset(lon, lat, r * a.cos(), r * a.sin());
             if on_land(x, y) {
-                return Ok((x, y));
+                return Ok((round6(x), round6(y)));
             }
         }
     }

@@ -60,6 +60,16 @@ fn another_seed_gives_another_data_set() {
     assert_ne!(a.offers, b.offers);
     // The chains are fixed, whatever the seed.
     assert_eq!(a.chains, b.chains);
+    // Whatever the seed, every outlet is on land and the household total is exact.
+    let outline = storenet::finland::outline();
+    for o in &b.outlets {
+        assert!(
+            outline.contains(LonLat::new(o.lon, o.lat).unwrap()),
+            "{o:?}"
+        );
+    }
+    let total: u64 = b.cells.iter().map(|c| u64::from(c.households)).sum();
+    assert_eq!(total, storenet::synth::TOTAL_HOUSEHOLDS);
 }
 
 #[test]
