@@ -323,20 +323,37 @@ impl Legs {
 ///
 /// [`OutletIndex::along_route`] reports exactly these numbers for the outlets it returns.
 pub fn distance_to_route(route: &[LonLat], p: LonLat) -> Option<(f64, f64)> {
+    distances_to_route(route, [p]).pop()
+}
+
+/// [`distance_to_route`] for many points at once (the route is prepared once); empty for an
+/// empty route.
+pub fn distances_to_route(
+    route: &[LonLat],
+    points: impl IntoIterator<Item = LonLat>,
+) -> Vec<(f64, f64)> {
     match route {
-        [] => None,
-        [only] => Some((super::distance_m(*only, p), 0.0)),
+        [] => Vec::new(),
+        [only] => points
+            .into_iter()
+            .map(|p| (super::distance_m(*only, p), 0.0))
+            .collect(),
         _ => {
-            let q = to_unit(p);
             let legs = Legs::new(route);
-            let mut best = (f64::INFINITY, 0.0);
-            for (arc, start_m) in legs.arcs.iter().zip(&legs.start_m) {
-                let (d, along) = arc.distance(&q);
-                if d < best.0 {
-                    best = (d, start_m + along);
-                }
-            }
-            Some((best.0, best.1 / 1000.0))
+            points
+                .into_iter()
+                .map(|p| {
+                    let q = to_unit(p);
+                    let mut best = (f64::INFINITY, 0.0);
+                    for (arc, start_m) in legs.arcs.iter().zip(&legs.start_m) {
+                        let (d, along) = arc.distance(&q);
+                        if d < best.0 {
+                            best = (d, start_m + along);
+                        }
+                    }
+                    (best.0, best.1 / 1000.0)
+                })
+                .collect()
         }
     }
 }

@@ -16,7 +16,7 @@ pub mod route;
 mod shared;
 mod sphere;
 
-pub use index::{distance_to_route, route_length_m, OutletIndex};
+pub use index::{distance_to_route, distances_to_route, route_length_m, OutletIndex};
 pub use shared::SharedIndex;
 pub use sphere::{distance_m, EARTH_RADIUS_M};
 

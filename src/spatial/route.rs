@@ -353,4 +353,32 @@ mod tests {
             assert!(parse_distance_m(bad).is_err(), "{bad}");
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_give_a_route_or_an_error(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            if let Ok(r) = parse_route(&bytes) {
+                proptest::prop_assert!(r.len() >= MIN_ROUTE_POINTS);
+            }
+        }
+
+        #[test]
+        fn geojson_lines_round_trip(pts in proptest::collection::vec((-180.0f64..=180.0, -90.0f64..=90.0), 2..50)) {
+            let coords: Vec<String> = pts.iter().map(|(x, y)| format!("[{x:?},{y:?}]")).collect();
+            let doc = format!(r#"{{"type":"LineString","coordinates":[{}]}}"#, coords.join(","));
+            let r = parse_route(doc.as_bytes()).unwrap();
+            proptest::prop_assert_eq!(r.len(), pts.len());
+            // serde_json (without `float_roundtrip`) may read a float one ulp off.
+            for (p, (x, y)) in r.iter().zip(&pts) {
+                proptest::prop_assert!((p.lon() - x).abs() <= 1e-12 && (p.lat() - y).abs() <= 1e-12);
+            }
+        }
+
+        #[test]
+        fn accepted_distances_are_positive_and_finite(s in "\\PC{0,12}") {
+            if let Ok(m) = parse_distance_m(&s) {
+                proptest::prop_assert!(m.is_finite() && m > 0.0);
+            }
+        }
+    }
 }
