@@ -104,7 +104,7 @@ impl Role {
 
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -472,6 +472,27 @@ impl Store {
     /// The database.
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match &self.db {
+            Db::Sqlite(p) => {
+                sqlx::query("SELECT 1").execute(p).await?;
+            }
+            Db::Postgres(p) => {
+                sqlx::query("SELECT 1").execute(p).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// True if the database holds no chain and no outlet (a first start).
+    pub async fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(match &self.db {
+            Db::Sqlite(p) => sqlite::count_registry(p).await?,
+            Db::Postgres(p) => postgres::count_registry(p).await?,
+        } == 0)
     }
 
     /// Imports the registry's chains and outlets if the database holds no outlet and no chain yet.

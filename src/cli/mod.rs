@@ -4,7 +4,9 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 mod import;
+mod keys;
 mod outlets;
+mod serve;
 mod synth;
 
 /// storenet: outlets, nearest stores, navigator exports, the loyalty ledger and network planning.
@@ -29,6 +31,10 @@ pub enum Command {
     Outlets(outlets::OutletsArgs),
     /// Validate an outlets file and report every problem.
     Import(import::ImportArgs),
+    /// Run the HTTP service.
+    Serve(serve::ServeArgs),
+    /// Create, list and revoke API keys.
+    Keys(keys::KeysArgs),
 }
 
 /// Runs the parsed command line.
@@ -37,5 +43,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Synth(a) => synth::run(&cli.data_dir, a),
         Command::Outlets(a) => outlets::run(&cli.data_dir, a),
         Command::Import(a) => import::run(&cli.data_dir, a),
+        Command::Serve(a) => serve::run(&cli.data_dir, a),
+        Command::Keys(a) => keys::run(a),
     }
 }

@@ -63,6 +63,14 @@ pub(super) async fn import_if_empty(
     Ok(true)
 }
 
+pub(super) async fn count_registry(pool: &PgPool) -> Result<i64, StoreError> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT (SELECT COUNT(*) FROM chains) + (SELECT COUNT(*) FROM outlets)")
+            .fetch_one(pool)
+            .await?;
+    Ok(n)
+}
+
 pub(super) async fn load(pool: &PgPool) -> Result<(Vec<ChainRow>, Vec<OutletRow>), StoreError> {
     let chains = sqlx::query_as("SELECT id, name, category, k_group, colour, icon FROM chains")
         .fetch_all(pool)
