@@ -1118,3 +1118,49 @@ async fn bad_input_gets_a_4xx_with_a_json_body_naming_the_field() {
     );
     let _ = n;
 }
+
+#[test]
+fn keys_cli_creates_lists_and_revokes_without_showing_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("k.db").display());
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_storenet"))
+            .arg("keys")
+            .args(args)
+            .args(["--database-url", &url])
+            .env_remove("STORENET_DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["create", "--role", "retailer", "--outlet", "12"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(key.starts_with("sn_") && key.len() == 67, "{key}");
+
+    let list = run(&["list"]);
+    let text = String::from_utf8(list.stdout).unwrap();
+    assert!(
+        text.contains("retailer") && text.contains("outlet 12"),
+        "{text}"
+    );
+    assert!(text.contains(&key[..11]), "the prefix is listed: {text}");
+    assert!(!text.contains(&key[11..]), "the secret is not: {text}");
+
+    let out = run(&["create", "--role", "chain"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--chain"));
+    let out = run(&["create", "--role", "root"]);
+    assert!(!out.status.success());
+
+    assert!(run(&["revoke", "1"]).status.success());
+    assert!(!run(&["revoke", "1"]).status.success(), "already revoked");
+    let text = String::from_utf8(run(&["list"]).stdout).unwrap();
+    assert!(
+        !text.lines().nth(1).unwrap().trim_end().ends_with('-'),
+        "{text}"
+    );
+}
