@@ -197,6 +197,9 @@ impl From<QueryError> for ApiError {
             QueryError::OutOfRange { field, reason } => {
                 ApiError::bad_param("out_of_range", field, format!("{field}: {reason}"))
             }
+            // Refusals the spatial module may add later are still the client's input.
+            #[allow(unreachable_patterns)]
+            other => ApiError::new(Kind::BadRequest, "invalid_query", other.to_string()),
         }
     }
 }
@@ -269,4 +272,38 @@ pub fn json_error(
         _ => ApiError::new(Kind::BadRequest, "invalid_json", err.to_string()),
     };
     e.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_shows_an_id_and_never_its_cause() {
+        let e = ApiError::internal(anyhow::anyhow!("password=hunter2 in connection string"));
+        let resp = e.error_response();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = actix_web::body::to_bytes(resp.into_body());
+        let body = block_on(body).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["error"], "internal");
+        let msg = v["message"].as_str().unwrap();
+        assert!(msg.starts_with("internal error; reference "), "{msg}");
+        assert!(!msg.contains("hunter2"));
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn every_kind_has_its_status() {
+        assert_eq!(Kind::Unprocessable.status().as_u16(), 422);
+        assert_eq!(Kind::PayloadTooLarge.status().as_u16(), 413);
+        let r = ApiError::new(Kind::Unauthorized, "missing_api_key", "x").error_response();
+        assert_eq!(r.headers().get(header::WWW_AUTHENTICATE).unwrap(), "Bearer");
+    }
 }
