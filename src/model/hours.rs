@@ -67,8 +67,8 @@ enum Rule {
 /// let h = OpeningHours::parse("Mo-Fr 08:00-17:00; Sa 10:00-14:00; PH off").unwrap();
 /// let tue_noon = "2026-11-24T12:00:00".parse().unwrap();
 /// assert!(h.is_open_local(tue_noon));
-/// let independence_day = "2026-12-07T12:00:00".parse().unwrap(); // a Monday, not a holiday
-/// assert!(h.is_open_local(independence_day));
+/// let christmas_day = "2026-12-25T12:00:00".parse().unwrap(); // a Friday, and a holiday
+/// assert!(!h.is_open_local(christmas_day));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

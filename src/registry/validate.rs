@@ -248,16 +248,21 @@ fn outlet(
     let location = match coords {
         Coords::LatLon if present("lat") && present("lon") => {
             match (parse_number(raw.get("lat")), parse_number(raw.get("lon"))) {
-                (Ok(lat), Ok(lon)) if !(-90.0..=90.0).contains(&lat) => {
-                    bad("lat", format!("latitude {lat} out of range (-90..=90)"));
-                    let _ = lon;
-                    None
+                (Ok(lat), Ok(lon)) => {
+                    let lat_ok = (-90.0..=90.0).contains(&lat);
+                    if !lat_ok {
+                        bad("lat", format!("latitude {lat} out of range (-90..=90)"));
+                    }
+                    let lon_ok = (-180.0..=180.0).contains(&lon);
+                    if !lon_ok {
+                        bad("lon", format!("longitude {lon} out of range (-180..=180)"));
+                    }
+                    if lat_ok && lon_ok {
+                        in_finland(lon, lat, "").map_err(|r| bad("lat,lon", r)).ok()
+                    } else {
+                        None
+                    }
                 }
-                (Ok(_), Ok(lon)) if !(-180.0..=180.0).contains(&lon) => {
-                    bad("lon", format!("longitude {lon} out of range (-180..=180)"));
-                    None
-                }
-                (Ok(lat), Ok(lon)) => in_finland(lon, lat, "").map_err(|r| bad("lat,lon", r)).ok(),
                 (lat, lon) => {
                     if let Err(r) = lat {
                         bad("lat", r);
