@@ -7,6 +7,7 @@
 //! map of capabilities to modules.
 
 pub mod cli;
+pub mod config;
 pub mod crs;
 pub mod db;
 pub mod density;
@@ -20,6 +21,7 @@ pub mod offers;
 pub mod planning;
 pub mod registry;
 pub mod spatial;
+pub mod store;
 pub mod synth;
 
 pub use error::Error;

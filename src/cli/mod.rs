@@ -4,9 +4,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 mod import;
+mod keys;
 mod nearest;
 mod outlets;
 mod route;
+mod serve;
 mod synth;
 
 /// storenet: outlets, nearest stores, navigator exports, the loyalty ledger and network planning.
@@ -35,6 +37,10 @@ pub enum Command {
     Nearest(nearest::NearestArgs),
     /// Outlets along a route (GPX or GeoJSON) within a corridor, in route order.
     Route(route::RouteArgs),
+    /// Run the HTTP service.
+    Serve(serve::ServeArgs),
+    /// Create, list and revoke API keys.
+    Keys(keys::KeysArgs),
 }
 
 /// Runs the parsed command line.
@@ -45,5 +51,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(a) => import::run(&cli.data_dir, a),
         Command::Nearest(a) => nearest::run(&cli.data_dir, a),
         Command::Route(a) => route::run(&cli.data_dir, a),
+        Command::Serve(a) => serve::run(&cli.data_dir, a),
+        Command::Keys(a) => keys::run(a),
     }
 }

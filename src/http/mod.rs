@@ -1,1 +1,262 @@
-//! The actix-web service: routes, API keys and roles, OpenAPI document, the web map.
+//! The actix-web service: routes, API keys and roles, OpenAPI document, the API page.
+//!
+//! [`app`] builds the whole application from an [`AppState`]; [`server`] runs it on a listener and
+//! [`start`] does everything `storenet serve` does (open and migrate the database, import the
+//! bundled data on first start, build the index, listen). Tests call the same functions on port 0.
+//!
+//! Each resource is one file with a `configure` function; adding one is a line in [`RESOURCES`]
+//! and its paths in [`ApiDoc`].
+
+pub mod admin;
+pub mod auth;
+pub mod body;
+pub mod chains;
+pub mod error;
+pub mod meta;
+pub mod outlets;
+pub mod params;
+pub mod response;
+
+use crate::config::Settings;
+use crate::registry::{LoadError, Registry};
+use crate::spatial::OutletIndex;
+use crate::store::{Store, StoreError};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::ErrorHandlers;
+use actix_web::{web, App, HttpServer};
+use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
+use arc_swap::ArcSwap;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use error::{ApiError, ErrorBody};
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened, migrated, imported into or read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The bundled data could not be loaded for the first import.
+    #[error("loading the data to import")]
+    Load(#[from] LoadError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The metrics registry could not be set up.
+    #[error("setting up metrics: {0}")]
+    Metrics(String),
+}
+
+/// Everything a handler may use: the current snapshot, the database and the settings.
+#[derive(Clone)]
+pub struct AppState {
+    /// The current outlet index; swapped whole when outlets change, readers never wait.
+    pub index: Arc<ArcSwap<OutletIndex>>,
+    /// The database.
+    pub store: Store,
+    /// The service's settings.
+    pub settings: Arc<Settings>,
+    /// Request counters and latency histograms.
+    pub metrics: PrometheusMetrics,
+    /// Serialises writes so snapshots are swapped in the order the writes happened.
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl AppState {
+    /// State over a store and the registry loaded from it.
+    pub fn new(store: Store, registry: Registry, settings: Settings) -> Result<Self, StartError> {
+        let metrics = PrometheusMetricsBuilder::new("storenet")
+            .mask_unmatched_patterns("UNMATCHED")
+            .buckets(&[
+                0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+            ])
+            .build()
+            .map_err(|e| StartError::Metrics(e.to_string()))?;
+        Ok(AppState {
+            index: Arc::new(ArcSwap::from_pointee(OutletIndex::new(Arc::new(registry)))),
+            store,
+            settings: Arc::new(settings),
+            metrics,
+            writer: Arc::new(tokio::sync::Mutex::new(())),
+        })
+    }
+
+    /// Reloads the open outlets from the database, builds a new index and swaps it in.
+    pub async fn reload(&self) -> Result<(), StoreError> {
+        let registry = self.store.load_registry().await?;
+        self.index
+            .store(Arc::new(OutletIndex::new(Arc::new(registry))));
+        Ok(())
+    }
+}
+
+/// The resources, each registering its routes. Order matters only within a resource.
+pub const RESOURCES: &[fn(&mut web::ServiceConfig)] = &[
+    meta::configure,
+    chains::configure,
+    outlets::configure,
+    admin::configure,
+];
+
+/// The OpenAPI document of every route.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "storenet",
+        description = "Outlets of a K-Plussa-style retail network: nearest stores, radius, bbox, polygon and along-route queries, chains, and admin writes. Distances are geodesic metres."
+    ),
+    paths(
+        outlets::nearest,
+        outlets::within,
+        outlets::list,
+        outlets::in_polygon,
+        outlets::along_route,
+        outlets::by_id,
+        chains::chains,
+        admin::create,
+        admin::update,
+        admin::close,
+        meta::healthz,
+        meta::metrics,
+    ),
+    components(schemas(
+        response::OutletList,
+        response::OutletJson,
+        response::AddressJson,
+        response::ChainList,
+        response::ChainJson,
+        error::ErrorBody,
+        admin::NewOutlet,
+        admin::OutletChange,
+        meta::Health,
+    )),
+    modifiers(&BearerKey)
+)]
+pub struct ApiDoc;
+
+struct BearerKey;
+
+impl utoipa::Modify for BearerKey {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A key from `storenet keys create`"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::not_found(
+        "no such route; see /openapi.json or /docs/",
+    ))
+}
+
+/// The whole application over `state`: every resource, the OpenAPI document at `/openapi.json`,
+/// the API page at `/docs/` (Swagger UI, vendored into the binary), JSON errors everywhere and
+/// request metrics.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let limit = state.settings.max_body_bytes;
+    let metrics = state.metrics.clone();
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(limit)
+                .error_handler(error::json_error),
+        )
+        .app_data(web::QueryConfig::default().error_handler(error::query_error))
+        .app_data(web::PathConfig::default().error_handler(error::path_error))
+        .app_data(web::PayloadConfig::new(limit))
+        .configure(|cfg| {
+            for resource in RESOURCES {
+                resource(cfg);
+            }
+        })
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
+        .default_service(web::to(not_found))
+        .wrap(ErrorHandlers::new().default_handler_client(error::json_fallback))
+        .wrap(metrics)
+}
+
+/// Runs the application on an already bound listener (port 0 in tests).
+pub fn server(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let workers = state.settings.workers;
+    let mut http = HttpServer::new(move || app(state.clone()));
+    if let Some(w) = workers {
+        http = http.workers(w);
+    }
+    Ok(http.listen(listener)?.run())
+}
+
+/// A started service.
+pub struct Started {
+    /// The server future: await it to serve until stopped; its handle stops it.
+    pub server: Server,
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// Its state (for tests and tools that want to look inside).
+    pub state: AppState,
+    /// Time from opening the database to listening.
+    pub startup: Duration,
+}
+
+/// Opens and migrates the database, imports `chains.csv` and `outlets.csv` from the data dir if
+/// the database is empty, builds the index and binds the listener.
+pub async fn start(settings: Settings) -> Result<Started, StartError> {
+    let t0 = Instant::now();
+    let store = Store::open(&settings.database_url).await?;
+    if store.is_empty().await? {
+        let dir = settings.data_dir.clone();
+        let reg = tokio::task::spawn_blocking(move || crate::registry::load_dir(&dir))
+            .await
+            .map_err(|e| StartError::Metrics(format!("import task failed: {e}")))??;
+        if store.import_if_empty(&reg).await? {
+            tracing::info!(
+                outlets = reg.outlets().len(),
+                dir = %settings.data_dir.display(),
+                "imported the bundled data into the empty database"
+            );
+        }
+    }
+    let registry = store.load_registry().await?;
+    let state = AppState::new(store, registry, settings)?;
+    let bind = state.settings.bind;
+    let bind_err = |source| StartError::Bind { addr: bind, source };
+    let listener = TcpListener::bind(bind).map_err(bind_err)?;
+    let addr = listener.local_addr().map_err(bind_err)?;
+    let server = server(listener, state.clone()).map_err(bind_err)?;
+    Ok(Started {
+        server,
+        addr,
+        state,
+        startup: t0.elapsed(),
+    })
+}

@@ -1,0 +1,309 @@
+//! `ApiError`: every failure a handler can return, mapped to an HTTP status in one place.
+//!
+//! Every 4xx carries a JSON body `{ "error": code, "message": text, "field": name-or-null }`,
+//! including actix's own extractor errors and unknown routes (see [`json_fallback`]). A 5xx shows
+//! only an id; its cause goes to the log under that id.
+
+use crate::spatial::QueryError;
+use crate::store::StoreError;
+use actix_web::body::EitherBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use std::fmt;
+use utoipa::ToSchema;
+
+/// The kinds of failure, each one HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// 400: a malformed or out-of-range parameter or body.
+    BadRequest,
+    /// 401: no key, or a key that is not valid.
+    Unauthorized,
+    /// 403: a valid key whose role may not do this.
+    Forbidden,
+    /// 404: no such resource.
+    NotFound,
+    /// 405: the path exists, the method does not.
+    MethodNotAllowed,
+    /// 409: the write conflicts with what is stored.
+    Conflict,
+    /// 413: the body is over the limit.
+    PayloadTooLarge,
+    /// 415: a body of a type the route does not read.
+    UnsupportedMediaType,
+    /// 422: a well-formed body whose values are invalid.
+    Unprocessable,
+    /// 500: our fault; logged.
+    Internal,
+}
+
+impl Kind {
+    /// The one mapping of failures to statuses.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Kind::BadRequest => StatusCode::BAD_REQUEST,
+            Kind::Unauthorized => StatusCode::UNAUTHORIZED,
+            Kind::Forbidden => StatusCode::FORBIDDEN,
+            Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Kind::Conflict => StatusCode::CONFLICT,
+            Kind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Kind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// A failed request.
+#[derive(Debug)]
+pub struct ApiError {
+    kind: Kind,
+    code: &'static str,
+    message: String,
+    field: Option<String>,
+    source: Option<anyhow::Error>,
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable machine-readable code, e.g. `invalid_parameter`, `unknown_chain`.
+    pub error: String,
+    /// What was wrong, for a person.
+    pub message: String,
+    /// The parameter or body field at fault, if one is.
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    /// A failure of `kind` with a code and message.
+    pub fn new(kind: Kind, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            kind,
+            code,
+            message: message.into(),
+            field: None,
+            source: None,
+        }
+    }
+
+    /// Names the parameter or field at fault.
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// 400 for a parameter.
+    pub fn bad_param(code: &'static str, field: &str, message: impl Into<String>) -> Self {
+        ApiError::new(Kind::BadRequest, code, message).field(field)
+    }
+
+    /// 422 for an invalid field of a written outlet.
+    pub fn invalid_outlet(field: &str, message: impl Into<String>) -> Self {
+        ApiError::new(Kind::Unprocessable, "invalid_outlet", message).field(field)
+    }
+
+    /// 404.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError::new(Kind::NotFound, "not_found", message)
+    }
+
+    /// 413 for a body over `limit` bytes.
+    pub fn too_large(limit: usize) -> Self {
+        ApiError::new(
+            Kind::PayloadTooLarge,
+            "payload_too_large",
+            format!("request body over the limit of {limit} bytes"),
+        )
+    }
+
+    /// 500, logged with its cause when the response is made.
+    pub fn internal(source: impl Into<anyhow::Error>) -> Self {
+        let mut e = ApiError::new(Kind::Internal, "internal", "internal error");
+        e.source = Some(source.into());
+        e
+    }
+
+    /// The kind.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// A plain error for a status that actix produced without a body of ours.
+    fn from_status(status: StatusCode) -> Self {
+        let (kind, code) = match status {
+            StatusCode::NOT_FOUND => (Kind::NotFound, "not_found"),
+            StatusCode::METHOD_NOT_ALLOWED => (Kind::MethodNotAllowed, "method_not_allowed"),
+            StatusCode::PAYLOAD_TOO_LARGE => (Kind::PayloadTooLarge, "payload_too_large"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                (Kind::UnsupportedMediaType, "unsupported_media_type")
+            }
+            StatusCode::UNAUTHORIZED => (Kind::Unauthorized, "unauthorized"),
+            StatusCode::FORBIDDEN => (Kind::Forbidden, "forbidden"),
+            StatusCode::CONFLICT => (Kind::Conflict, "conflict"),
+            StatusCode::UNPROCESSABLE_ENTITY => (Kind::Unprocessable, "unprocessable"),
+            _ => (Kind::BadRequest, "bad_request"),
+        };
+        let reason = status.canonical_reason().unwrap_or("client error");
+        ApiError::new(kind, code, reason.to_lowercase())
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.kind.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (message, field) = if self.kind == Kind::Internal {
+            // The client sees an id only; the cause goes to the log.
+            let id = uuid::Uuid::now_v7();
+            tracing::error!(error_id = %id, cause = ?self.source, "{}", self.message);
+            (format!("internal error; reference {id}"), None)
+        } else {
+            (self.message.clone(), self.field.clone())
+        };
+        let mut resp = HttpResponse::build(self.status_code());
+        if self.kind == Kind::Unauthorized {
+            resp.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        resp.json(ErrorBody {
+            error: self.code.to_string(),
+            message,
+            field,
+        })
+    }
+}
+
+impl From<QueryError> for ApiError {
+    fn from(e: QueryError) -> Self {
+        match e {
+            QueryError::OutOfRange { field, reason } => {
+                ApiError::bad_param("out_of_range", field, format!("{field}: {reason}"))
+            }
+            // Refusals the spatial module may add later are still the client's input.
+            #[allow(unreachable_patterns)]
+            other => ApiError::new(Kind::BadRequest, "invalid_query", other.to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::DuplicateOutlet(id) => ApiError::new(
+                Kind::Conflict,
+                "conflict",
+                format!("outlet {id} already exists"),
+            )
+            .field("id"),
+            StoreError::IdTooLarge(_) => ApiError::invalid_outlet("id", e.to_string()),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+/// Rewrites any 4xx that actix made without our JSON body (unknown routes, wrong methods,
+/// extractor failures) into one, so every client error has the same shape.
+pub fn json_fallback<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let (req, _) = res.into_parts();
+    let resp = ApiError::from_status(status).error_response();
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, resp).map_into_right_body(),
+    ))
+}
+
+/// The body type [`json_fallback`] produces.
+pub type FallbackBody<B> = EitherBody<B>;
+
+/// `error_handler` for actix's `PathConfig`: a path segment that does not parse.
+pub fn path_error(
+    err: actix_web::error::PathError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    ApiError::bad_param("invalid_parameter", "id", err.to_string()).into()
+}
+
+/// `error_handler` for actix's `QueryConfig`.
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    ApiError::new(Kind::BadRequest, "invalid_parameter", err.to_string()).into()
+}
+
+/// `error_handler` for actix's `JsonConfig`.
+pub fn json_error(
+    err: actix_web::error::JsonPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as J;
+    let e = match &err {
+        J::OverflowKnownLength { limit, .. } | J::Overflow { limit } => ApiError::too_large(*limit),
+        J::ContentType => ApiError::new(
+            Kind::UnsupportedMediaType,
+            "unsupported_media_type",
+            "expected Content-Type: application/json",
+        ),
+        _ => ApiError::new(Kind::BadRequest, "invalid_json", err.to_string()),
+    };
+    e.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_shows_an_id_and_never_its_cause() {
+        let e = ApiError::internal(anyhow::anyhow!("password=hunter2 in connection string"));
+        let resp = e.error_response();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = actix_web::body::to_bytes(resp.into_body());
+        let body = block_on(body).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["error"], "internal");
+        let msg = v["message"].as_str().unwrap();
+        assert!(msg.starts_with("internal error; reference "), "{msg}");
+        assert!(!msg.contains("hunter2"));
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn every_kind_has_its_status() {
+        assert_eq!(Kind::Unprocessable.status().as_u16(), 422);
+        assert_eq!(Kind::PayloadTooLarge.status().as_u16(), 413);
+        let r = ApiError::new(Kind::Unauthorized, "missing_api_key", "x").error_response();
+        assert_eq!(r.headers().get(header::WWW_AUTHENTICATE).unwrap(), "Bearer");
+    }
+}

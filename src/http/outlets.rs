@@ -1,0 +1,270 @@
+//! Read-only outlet queries: nearest, within a radius, in a bbox or polygon, along a route, by id.
+//! No key needed.
+
+use super::body;
+use super::error::{ApiError, ErrorBody};
+use super::params::{Params, FILTER_PARAMS};
+use super::response::{self, OutletJson, OutletList};
+use super::AppState;
+use crate::model::OutletId;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use utoipa::IntoParams;
+
+/// Default k for nearest queries.
+pub const DEFAULT_K: usize = 5;
+/// Default corridor half-width for along-route queries, metres.
+pub const DEFAULT_CORRIDOR_M: f64 = 2_000.0;
+
+/// Registers the routes. `nearest` and `within` come before `{id}` so they are not taken as ids.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(nearest)
+        .service(within)
+        .service(in_polygon)
+        .service(along_route)
+        .service(list)
+        .service(by_id);
+}
+
+/// The filters every outlet query takes.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // read through `Params`; this struct documents them in the OpenAPI document
+pub struct FilterParams {
+    /// Chain ids; repeat the parameter or give a comma list (`chain=k-market,k-supermarket`).
+    chain: Option<Vec<String>>,
+    /// Categories: food, building, sports, home, fuel, restaurant, other (repeat or comma list).
+    category: Option<Vec<String>>,
+    /// `store` (K-Group) or `partner`.
+    kind: Option<String>,
+    /// Service tags the outlet must all have (repeat or comma list), e.g. `post`.
+    service: Option<Vec<String>>,
+    /// Open at this time: RFC 3339 (`2026-06-01T18:00:00+03:00`) or Helsinki local time
+    /// `YYYY-MM-DDTHH:MM`.
+    open_at: Option<String>,
+    /// `json` (default) or `geojson`; `Accept: application/geo+json` also selects GeoJSON.
+    format: Option<String>,
+}
+
+fn allowed(own: &[&'static str]) -> Vec<&'static str> {
+    own.iter().chain(FILTER_PARAMS.iter()).copied().collect()
+}
+
+/// The k nearest outlets to a point, nearest first (ties by id).
+#[utoipa::path(
+    tag = "outlets",
+    params(
+        ("lat" = f64, Query, description = "Latitude, WGS84 degrees (-90..=90)"),
+        ("lon" = f64, Query, description = "Longitude, WGS84 degrees (-180..=180)"),
+        ("k" = Option<usize>, Query, description = "How many, 1..=100 (default 5)"),
+        FilterParams
+    ),
+    responses(
+        (status = 200, description = "Outlets with `distance_m` (geodesic metres); a GeoJSON FeatureCollection if asked for", content((OutletList = "application/json"), (serde_json::Value = "application/geo+json"))),
+        (status = 400, description = "A missing, malformed or out-of-range parameter", body = ErrorBody)
+    )
+)]
+#[get("/v1/outlets/nearest")]
+pub async fn nearest(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let p = Params::parse(req.query_string(), &allowed(&["lat", "lon", "k"]))?;
+    let index = state.index.load_full();
+    let reg = index.registry();
+    let point = p.point()?;
+    let k = p.opt_usize("k")?.unwrap_or(DEFAULT_K);
+    let filter = p.filter(reg)?;
+    let format = p.wants_geojson()?;
+    let hits = index.nearest(point, k, &filter)?;
+    let out = hits
+        .iter()
+        .map(|h| OutletJson::new(reg, h.outlet).at(h.distance_m))
+        .collect();
+    Ok(response::outlets(&req, format, out))
+}
+
+/// Outlets within a radius of a point, nearest first (ties by id).
+#[utoipa::path(
+    tag = "outlets",
+    params(
+        ("lat" = f64, Query, description = "Latitude, WGS84 degrees"),
+        ("lon" = f64, Query, description = "Longitude, WGS84 degrees"),
+        ("radius_m" = f64, Query, description = "Radius in metres, > 0 and ≤ 500000"),
+        FilterParams
+    ),
+    responses(
+        (status = 200, description = "Outlets with `distance_m`", content((OutletList = "application/json"), (serde_json::Value = "application/geo+json"))),
+        (status = 400, description = "A missing, malformed or out-of-range parameter", body = ErrorBody)
+    )
+)]
+#[get("/v1/outlets/within")]
+pub async fn within(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let p = Params::parse(req.query_string(), &allowed(&["lat", "lon", "radius_m"]))?;
+    let index = state.index.load_full();
+    let reg = index.registry();
+    let point = p.point()?;
+    let radius = p.f64("radius_m")?;
+    let filter = p.filter(reg)?;
+    let format = p.wants_geojson()?;
+    let hits = index.within(point, radius, &filter)?;
+    let out = hits
+        .iter()
+        .map(|h| OutletJson::new(reg, h.outlet).at(h.distance_m))
+        .collect();
+    Ok(response::outlets(&req, format, out))
+}
+
+/// Outlets in a bounding box (or all outlets without one), by id.
+#[utoipa::path(
+    tag = "outlets",
+    params(
+        ("bbox" = Option<String>, Query, description = "minlon,minlat,maxlon,maxlat in WGS84 degrees"),
+        FilterParams
+    ),
+    responses(
+        (status = 200, description = "Outlets by id", content((OutletList = "application/json"), (serde_json::Value = "application/geo+json"))),
+        (status = 400, description = "A malformed parameter", body = ErrorBody)
+    )
+)]
+#[get("/v1/outlets")]
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let p = Params::parse(req.query_string(), &allowed(&["bbox"]))?;
+    let index = state.index.load_full();
+    let reg = index.registry();
+    let bbox = p.bbox()?;
+    let filter = p.filter(reg)?;
+    let format = p.wants_geojson()?;
+    let out = match bbox {
+        Some(b) => index
+            .in_bbox(b, &filter)
+            .into_iter()
+            .map(|o| OutletJson::new(reg, o))
+            .collect(),
+        None => reg
+            .outlets()
+            .iter()
+            .filter(|o| filter.matches(reg, o))
+            .map(|o| OutletJson::new(reg, o))
+            .collect(),
+    };
+    Ok(response::outlets(&req, format, out))
+}
+
+/// Outlets inside a GeoJSON Polygon or MultiPolygon (bare geometry, Feature or
+/// FeatureCollection), by id.
+#[utoipa::path(
+    tag = "outlets",
+    params(FilterParams),
+    request_body(content = serde_json::Value, description = "GeoJSON Polygon / MultiPolygon / Feature / FeatureCollection, WGS84", content_type = "application/geo+json"),
+    responses(
+        (status = 200, description = "Outlets by id", content((OutletList = "application/json"), (serde_json::Value = "application/geo+json"))),
+        (status = 400, description = "Malformed GeoJSON or parameter", body = ErrorBody),
+        (status = 413, description = "Body over the limit (5 MiB by default)", body = ErrorBody)
+    )
+)]
+#[post("/v1/outlets/in-polygon")]
+pub async fn in_polygon(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let p = Params::parse(req.query_string(), &allowed(&[]))?;
+    let bytes = body::read_limited(&req, payload, state.settings.max_body_bytes).await?;
+    let area = body::parse_polygon(&bytes)?;
+    let index = state.index.load_full();
+    let reg = index.registry();
+    let filter = p.filter(reg)?;
+    let format = p.wants_geojson()?;
+    let out = index
+        .in_polygon(&area, &filter)
+        .into_iter()
+        .map(|o| OutletJson::new(reg, o))
+        .collect();
+    Ok(response::outlets(&req, format, out))
+}
+
+/// Outlets within a corridor around a route, ordered by position along it.
+#[utoipa::path(
+    tag = "outlets",
+    params(
+        ("corridor_m" = Option<f64>, Query, description = "Corridor half-width in metres, > 0 and ≤ 50000 (default 2000)"),
+        FilterParams
+    ),
+    request_body(content = String, description = "A GPX document (tracks, then routes) or GeoJSON LineString / MultiLineString / Feature / FeatureCollection; at least two points; up to 5 MiB", content_type = "application/gpx+xml"),
+    responses(
+        (status = 200, description = "Outlets with `distance_m` from the route and `along_km` from its start", content((OutletList = "application/json"), (serde_json::Value = "application/geo+json"))),
+        (status = 400, description = "Malformed route or parameter, or a route of fewer than two points", body = ErrorBody),
+        (status = 413, description = "Body over the limit", body = ErrorBody)
+    )
+)]
+#[post("/v1/outlets/along-route")]
+pub async fn along_route(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let p = Params::parse(req.query_string(), &allowed(&["corridor_m"]))?;
+    let corridor = p.opt_f64("corridor_m")?.unwrap_or(DEFAULT_CORRIDOR_M);
+    let bytes = body::read_limited(&req, payload, state.settings.max_body_bytes).await?;
+    let route = body::parse_route(&bytes)?;
+    let index = state.index.load_full();
+    let reg = index.registry();
+    let filter = p.filter(reg)?;
+    let format = p.wants_geojson()?;
+    let hits = index.along_route(&route, corridor, &filter)?;
+    let out = hits
+        .iter()
+        .map(|h| {
+            OutletJson::new(reg, h.outlet)
+                .at(h.distance_m)
+                .along(h.along_km)
+        })
+        .collect();
+    Ok(response::outlets(&req, format, out))
+}
+
+/// Parses an outlet id from the path.
+pub fn parse_id(raw: &str) -> Result<OutletId, ApiError> {
+    raw.parse::<OutletId>()
+        .map_err(|e| ApiError::bad_param("invalid_parameter", "id", e.to_string()))
+}
+
+/// One open outlet.
+#[utoipa::path(
+    tag = "outlets",
+    params(
+        ("id" = u32, Path, description = "Outlet id"),
+        ("format" = Option<String>, Query, description = "`json` or `geojson` (a Feature)")
+    ),
+    responses(
+        (status = 200, description = "The outlet", content((OutletJson = "application/json"), (serde_json::Value = "application/geo+json"))),
+        (status = 400, description = "Not an id", body = ErrorBody),
+        (status = 404, description = "No open outlet with this id", body = ErrorBody)
+    )
+)]
+#[get("/v1/outlets/{id}")]
+pub async fn by_id(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let p = Params::parse(req.query_string(), &["format"])?;
+    let id = parse_id(&id)?;
+    let format = p.wants_geojson()?;
+    let index = state.index.load_full();
+    let reg = index.registry();
+    let o = reg
+        .outlet(id)
+        .ok_or_else(|| ApiError::not_found(format!("no open outlet with id {id}")))?;
+    let json = OutletJson::new(reg, o);
+    Ok(if response::wants_geojson(&req, format) {
+        HttpResponse::Ok()
+            .content_type(response::GEOJSON)
+            .json(response::feature(&json))
+    } else {
+        HttpResponse::Ok().json(json)
+    })
+}

@@ -1,0 +1,189 @@
+//! The shapes the API answers with, and the JSON / GeoJSON choice.
+
+use crate::model::{Chain, Outlet};
+use crate::registry::Registry;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Media type of GeoJSON (RFC 7946).
+pub const GEOJSON: &str = "application/geo+json";
+
+/// A postal address.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AddressJson {
+    /// Street and number.
+    pub street: String,
+    /// Five-digit postal code.
+    pub postal_code: String,
+    /// Post office / city.
+    pub city: String,
+}
+
+/// One outlet as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutletJson {
+    /// Stable id.
+    pub id: u32,
+    /// Display name.
+    pub name: String,
+    /// Chain id, e.g. `k-market`.
+    pub chain: String,
+    /// The chain's display name.
+    pub chain_name: String,
+    /// The chain's category: food, building, sports, home, fuel, restaurant, other.
+    pub category: String,
+    /// `store` (K-Group) or `partner`.
+    pub kind: String,
+    /// Street address.
+    pub address: AddressJson,
+    /// Three-digit municipality code.
+    pub municipality: String,
+    /// Latitude, WGS84 degrees.
+    pub lat: f64,
+    /// Longitude, WGS84 degrees.
+    pub lon: f64,
+    /// Phone number.
+    pub phone: String,
+    /// Opening hours, OpenStreetMap syntax, Europe/Helsinki time.
+    pub opening_hours: String,
+    /// Service tags.
+    pub services: Vec<String>,
+    /// Geodesic distance from the query point or route, metres (nearest, within, along-route).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_m: Option<f64>,
+    /// Position along the route of its closest point, km from the start (along-route only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub along_km: Option<f64>,
+}
+
+impl OutletJson {
+    /// The outlet with its chain's name and category.
+    pub fn new(reg: &Registry, o: &Outlet) -> Self {
+        let chain = reg.chain(&o.chain);
+        OutletJson {
+            id: o.id.0,
+            name: o.name.clone(),
+            chain: o.chain.to_string(),
+            chain_name: chain.map_or_else(|| o.chain.to_string(), |c| c.name.clone()),
+            category: chain.map_or("other", |c| c.category.as_str()).to_string(),
+            kind: o.kind.as_str().to_string(),
+            address: AddressJson {
+                street: o.address.street.clone(),
+                postal_code: o.address.postal_code.clone(),
+                city: o.address.city.clone(),
+            },
+            municipality: o.municipality.to_string(),
+            lat: o.location.lat(),
+            lon: o.location.lon(),
+            phone: o.phone.clone(),
+            opening_hours: o.hours.to_string(),
+            services: o.services.iter().map(|s| s.to_string()).collect(),
+            distance_m: None,
+            along_km: None,
+        }
+    }
+
+    /// With a distance, rounded to the decimetre (the positions are not more precise).
+    pub fn at(mut self, distance_m: f64) -> Self {
+        self.distance_m = Some((distance_m * 10.0).round() / 10.0);
+        self
+    }
+
+    /// With a position along a route, rounded to the metre.
+    pub fn along(mut self, along_km: f64) -> Self {
+        self.along_km = Some((along_km * 1000.0).round() / 1000.0);
+        self
+    }
+}
+
+/// A list of outlets: `count` and `outlets`, in the order the query defines.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutletList {
+    /// Number of outlets.
+    pub count: usize,
+    /// The outlets.
+    pub outlets: Vec<OutletJson>,
+}
+
+/// A chain.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChainJson {
+    /// Slug, e.g. `k-citymarket`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Category.
+    pub category: String,
+    /// True for K-Group chains, false for partners.
+    pub k_group: bool,
+    /// Map colour `#rrggbb`.
+    pub colour: String,
+    /// Icon letter.
+    pub icon: String,
+    /// Open outlets of the chain.
+    pub outlets: usize,
+}
+
+impl ChainJson {
+    /// The chain with its outlet count.
+    pub fn new(c: &Chain, outlets: usize) -> Self {
+        ChainJson {
+            id: c.id.to_string(),
+            name: c.name.clone(),
+            category: c.category.as_str().to_string(),
+            k_group: c.k_group,
+            colour: c.colour.to_string(),
+            icon: c.icon.to_string(),
+            outlets,
+        }
+    }
+}
+
+/// All chains.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChainList {
+    /// Number of chains.
+    pub count: usize,
+    /// The chains, by id.
+    pub chains: Vec<ChainJson>,
+}
+
+/// True if the client asked for GeoJSON: `format` wins, else the `Accept` header.
+pub fn wants_geojson(req: &HttpRequest, format: Option<bool>) -> bool {
+    format.unwrap_or_else(|| {
+        req.headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains(GEOJSON))
+    })
+}
+
+/// The list as JSON, or as a GeoJSON FeatureCollection of points with the same properties.
+pub fn outlets(req: &HttpRequest, format: Option<bool>, outlets: Vec<OutletJson>) -> HttpResponse {
+    if wants_geojson(req, format) {
+        let features: Vec<serde_json::Value> = outlets.iter().map(feature).collect();
+        HttpResponse::Ok()
+            .content_type(GEOJSON)
+            .json(serde_json::json!({
+                "type": "FeatureCollection",
+                "features": features,
+            }))
+    } else {
+        HttpResponse::Ok().json(OutletList {
+            count: outlets.len(),
+            outlets,
+        })
+    }
+}
+
+/// One outlet as a GeoJSON Feature.
+pub fn feature(o: &OutletJson) -> serde_json::Value {
+    serde_json::json!({
+        "type": "Feature",
+        "id": o.id,
+        "geometry": { "type": "Point", "coordinates": [o.lon, o.lat] },
+        "properties": o,
+    })
+}
