@@ -10,7 +10,7 @@ after(async () => { await browser?.close(); });
 test('a click returns the nearest outlets the API gives for the clicked point', async () => {
   const { context, page, errors } = await openMap(browser);
   const moved = settle(page);
-  await page.evaluate(() => window.storenet.map.setView([61.4978, 23.761], 12));
+  await page.evaluate(() => { window.storenet.map.setView([61.4978, 23.761], 12); });
   await moved;
   const box = await page.locator('#map').boundingBox();
   const x = Math.round(box.width * 0.4);

@@ -65,7 +65,7 @@ test('the heat map renders density cells and shows figures below ten as "<10"', 
     auth = route.request().headers().authorization;
     route.fulfill({ status: 200, contentType: 'application/geo+json', body: JSON.stringify(fc) });
   });
-  await page.evaluate(() => window.storenet.map.setView([60.165, 24.94], 13));
+  await page.evaluate(() => { window.storenet.map.setView([60.165, 24.94], 13); });
   await page.fill('#planner-key', 'planner-key-for-test');
   await page.click('#planner-key-form button[type=submit]');
   await page.locator('#planner').waitFor({ state: 'visible' });

@@ -158,8 +158,7 @@
     const markers = list.outlets.map((o) => {
       const m = L.marker([o.lat, o.lon], { icon: icon(o), title: o.name, keyboard: true, alt: o.name });
       m.outletId = o.id;
-      m.bindPopup(() => popupShell(o), { maxWidth: 300 });
-      m.on('popupopen', (e) => fillPopup(o, e.popup));
+      withPopup(m, o);
       state.markers.set(o.id, m);
       return m;
     });
@@ -174,6 +173,12 @@
   }
 
   // ---------- popups ----------
+
+  function withPopup(marker, o) {
+    marker.bindPopup(() => popupShell(o), { maxWidth: 300 });
+    marker.on('popupopen', (e) => fillPopup(o, e.popup));
+    return marker;
+  }
 
   function popupShell(o) {
     return `<div class="popup" data-id="${o.id}"><h3>${esc(o.name)}</h3><p>Loading…</p></div>`;
@@ -263,8 +268,11 @@
     return li;
   }
 
+  // Highlighted outlets get their own marker above the clusters, so a clustered one shows too.
   function highlightOutlets(outlets, colour) {
     for (const o of outlets) {
+      withPopup(L.marker([o.lat, o.lon], { icon: icon(o), title: o.name, alt: o.name, zIndexOffset: 1000 }), o)
+        .addTo(highlight);
       L.circleMarker([o.lat, o.lon], {
         radius: 15, color: colour, weight: 3, fill: false, interactive: false, className: 'hl-ring',
       }).addTo(highlight);
