@@ -76,3 +76,38 @@ test('a malformed route file gives the API\'s message and lists nothing', async 
   assert.equal(await page.locator('#export-row').isVisible(), false);
   await context.close();
 });
+
+test('a route drawn on the map lists the outlets along it, as the API gives them', async () => {
+  const { context, page, errors } = await openMap(browser);
+  await page.evaluate(() => { window.storenet.map.setView([60.25, 24.85], 10); });
+  await settle(page);
+  await page.click('#draw');
+  assert.equal(await page.getAttribute('#draw', 'aria-pressed'), 'true');
+  assert.equal(await page.isDisabled('#draw-done'), true);
+  const box = await page.locator('#map').boundingBox();
+  // Clicks while drawing add points and do not ask for the nearest outlets.
+  let nearestAsked = false;
+  page.on('request', (r) => { if (r.url().includes('/v1/outlets/nearest')) nearestAsked = true; });
+  for (const [fx, fy] of [[0.2, 0.7], [0.5, 0.5], [0.8, 0.3]]) {
+    await page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
+  }
+  assert.equal(await page.isDisabled('#draw-done'), false);
+  const sent = page.waitForRequest((r) => r.url().includes('/v1/outlets/along-route'));
+  await page.click('#draw-done');
+  const req = await sent;
+  assert.equal(nearestAsked, false);
+  const body = JSON.parse(req.postData());
+  assert.equal(body.type, 'LineString');
+  assert.equal(body.coordinates.length, 3);
+  const res = await fetch(`${BASE}/v1/outlets/along-route?corridor_m=2000`, {
+    method: 'POST', headers: { 'Content-Type': 'application/geo+json' }, body: JSON.stringify(body),
+  });
+  const expected = await res.json();
+  assert.ok(expected.count > 0);
+  await page.locator('#route-list li').nth(expected.count - 1).waitFor();
+  const listed = await page.locator('#route-list li').evaluateAll((lis) => lis.map((li) => Number(li.dataset.id)));
+  assert.deepEqual(listed, expected.outlets.map((o) => o.id));
+  await shot(page, 'route-drawn');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -339,7 +339,10 @@
     }
   }
 
-  map.on('click', (e) => nearest(e.latlng.lat, e.latlng.lng));
+  map.on('click', (e) => {
+    if (drawing.on) addDrawPoint(e.latlng);
+    else nearest(e.latlng.lat, e.latlng.lng);
+  });
   $('centre').addEventListener('click', () => {
     const c = map.getCenter();
     nearest(c.lat, c.lng);
@@ -382,20 +385,23 @@
     return [trk.length ? trk : pts('rtept')];
   }
 
-  async function alongRoute() {
+  async function alongRouteFile() {
     const f = $('gpx').files[0];
     if (!f) {
       status('Choose a GPX or GeoJSON file first.');
       $('gpx').focus();
       return;
     }
+    await alongRoute(await f.text());
+  }
+
+  async function alongRoute(text) {
     const corridorKm = parseFloat($('corridor').value);
     if (!(corridorKm > 0)) {
       status('The corridor must be a positive number of kilometres.');
       $('corridor').focus();
       return;
     }
-    const text = await f.text();
     const p = filterParams();
     p.set('corridor_m', String(Math.round(corridorKm * 1000)));
     const type = text.trimStart().startsWith('{') ? 'application/geo+json' : 'application/gpx+xml';
@@ -436,7 +442,40 @@
     a.setAttribute('download', `route-outlets.${fmt === 'garmin-csv' ? 'csv' : fmt}`);
   }
 
-  $('route-go').addEventListener('click', alongRoute);
+  $('route-go').addEventListener('click', alongRouteFile);
+
+  // Drawing a route: while on, map clicks add points instead of asking for the nearest outlets.
+  const drawing = { on: false, points: [], line: null };
+  function setDrawing(on) {
+    drawing.on = on;
+    $('draw').setAttribute('aria-pressed', String(on));
+    $('draw').textContent = on ? 'Cancel drawing' : 'Draw a route';
+    $('draw-hint').hidden = !on;
+    $('draw-done').disabled = !on || drawing.points.length < 2;
+    // Markers let clicks through while drawing, so every click adds a point.
+    map.getContainer().classList.toggle('drawing', on);
+  }
+  $('draw').addEventListener('click', () => {
+    drawing.points = [];
+    if (drawing.line) drawing.line.remove();
+    drawing.line = null;
+    setDrawing(!drawing.on);
+  });
+  $('draw-done').addEventListener('click', async () => {
+    const coords = drawing.points.map(([lat, lon]) => [Number(lon.toFixed(6)), Number(lat.toFixed(6))]);
+    if (drawing.line) drawing.line.remove();
+    drawing.line = null;
+    setDrawing(false);
+    await alongRoute(JSON.stringify({ type: 'LineString', coordinates: coords }));
+  });
+  function addDrawPoint(ll) {
+    drawing.points.push([ll.lat, ll.lng]);
+    if (!drawing.line) {
+      drawing.line = L.polyline([], { color: '#0d3b66', weight: 3, dashArray: '6 6', interactive: false }).addTo(map);
+    }
+    drawing.line.setLatLngs(drawing.points);
+    $('draw-done').disabled = drawing.points.length < 2;
+  }
   $('export-format').addEventListener('change', updateExportLink);
 
   // ---------- planner ----------
