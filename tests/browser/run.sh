@@ -58,7 +58,9 @@ done
 curl -sf "$STORENET_URL/healthz" >/dev/null || { echo "run.sh: server not healthy" >&2; cat "$tmp/serve.log" >&2; exit 1; }
 
 status=0
-node --test --test-concurrency=1 "$@" ./*.test.mjs || status=$?
+# Arguments, if any, name the test files to run (e.g. `run.sh route.test.mjs`).
+if [ "$#" -gt 0 ]; then files=("$@"); else files=(./*.test.mjs); fi
+node --test --test-concurrency=1 "${files[@]}" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "run.sh: tests failed; server log tail:" >&2
   tail -n 30 "$tmp/serve.log" >&2
