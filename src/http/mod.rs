@@ -16,6 +16,8 @@ pub mod meta;
 pub mod outlets;
 pub mod params;
 pub mod response;
+#[path = "web.rs"]
+pub mod web_map;
 
 use crate::config::Settings;
 use crate::registry::{LoadError, Registry};
@@ -107,6 +109,7 @@ pub const RESOURCES: &[fn(&mut web::ServiceConfig)] = &[
     chains::configure,
     outlets::configure,
     admin::configure,
+    web_map::configure,
 ];
 
 /// The OpenAPI document of every route.

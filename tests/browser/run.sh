@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Browser tests of the web map: builds storenet, serves the repository's data from a temporary
+# SQLite database on a free loopback port, runs the tests in Debian's chromium, stops the server.
+# Needs: cargo, node (>= 18) with npm, and /usr/bin/chromium (apt-get install -y chromium).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+
+cd "$repo"
+cargo build --quiet
+bin="${CARGO_TARGET_DIR:-$repo/target}/debug/storenet"
+
+if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+  echo "run.sh: no chromium at ${CHROMIUM:-/usr/bin/chromium}; apt-get install -y chromium" >&2
+  exit 1
+fi
+
+cd "$here"
+if [ ! -d node_modules/playwright-core ]; then
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+fi
+
+tmp="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+db="sqlite://$tmp/storenet.db"
+# A free loopback port: ask the kernel for one (a tiny race with other processes is acceptable
+# for a test run; serve fails loudly if it was taken meanwhile).
+port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+
+# A planner key for the planner-view test (used once the planning routes exist).
+STORENET_PLANNER_KEY="$("$bin" keys create --role planner --database-url "$db" 2>/dev/null)"
+export STORENET_PLANNER_KEY
+
+"$bin" --data-dir "$repo/data" serve --bind "127.0.0.1:$port" --database-url "$db" \
+  >"$tmp/serve.log" 2>&1 &
+server_pid=$!
+
+export STORENET_URL="http://127.0.0.1:$port"
+for _ in $(seq 1 150); do
+  if curl -sf "$STORENET_URL/healthz" >/dev/null; then break; fi
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "run.sh: storenet serve exited; its log:" >&2
+    cat "$tmp/serve.log" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+curl -sf "$STORENET_URL/healthz" >/dev/null || { echo "run.sh: server not healthy" >&2; cat "$tmp/serve.log" >&2; exit 1; }
+
+status=0
+# Arguments, if any, name the test files to run (e.g. `run.sh route.test.mjs`).
+if [ "$#" -gt 0 ]; then files=("$@"); else files=(./*.test.mjs); fi
+node --test --test-concurrency=1 "${files[@]}" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "run.sh: tests failed; server log tail:" >&2
+  tail -n 30 "$tmp/serve.log" >&2
+fi
+echo "screenshots in $here/screenshots/"
+exit "$status"
