@@ -18,4 +18,7 @@ pub enum Error {
     /// A spatial query was refused.
     #[error(transparent)]
     Query(#[from] crate::spatial::QueryError),
+    /// An export failed.
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
 }

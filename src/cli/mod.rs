@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+mod export;
 mod import;
 mod outlets;
 mod synth;
@@ -29,6 +30,8 @@ pub enum Command {
     Outlets(outlets::OutletsArgs),
     /// Validate an outlets file and report every problem.
     Import(import::ImportArgs),
+    /// Write navigator POI files (GPX, OV2, GPI, Garmin CSV, KML/KMZ, GeoJSON).
+    Export(Box<export::ExportArgs>),
 }
 
 /// Runs the parsed command line.
@@ -37,5 +40,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Synth(a) => synth::run(&cli.data_dir, a),
         Command::Outlets(a) => outlets::run(&cli.data_dir, a),
         Command::Import(a) => import::run(&cli.data_dir, a),
+        Command::Export(a) => export::run(&cli.data_dir, *a),
     }
 }
