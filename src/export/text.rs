@@ -2,7 +2,8 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-/// The longest prefix of `s` that fits in `max_bytes` UTF-8 bytes, cut at a character boundary.
+/// The longest prefix of `s` that fits in `max_bytes` UTF-8 bytes, cut at a character boundary;
+/// spaces left dangling at the cut are dropped (devices trim them anyway).
 pub fn truncate_utf8(s: &str, max_bytes: usize) -> &str {
     if s.len() <= max_bytes {
         return s;
@@ -11,7 +12,7 @@ pub fn truncate_utf8(s: &str, max_bytes: usize) -> &str {
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    &s[..end]
+    s[..end].trim_end()
 }
 
 /// The 27 characters that Windows-1252 puts in 0x80..=0x9F, with their bytes.
@@ -119,7 +120,12 @@ pub fn encode_1252(s: &str, max_bytes: usize) -> Vec<u8> {
     } else {
         bytes.into_owned()
     };
-    v.truncate(max_bytes);
+    if v.len() > max_bytes {
+        v.truncate(max_bytes);
+        while v.last() == Some(&b' ') {
+            v.pop();
+        }
+    }
     v
 }
 
@@ -142,6 +148,8 @@ mod tests {
             assert!(s.starts_with(t));
         }
         assert_eq!(truncate_utf8("ää", 3), "ä");
+        assert_eq!(truncate_utf8("ab cd", 3), "ab");
+        assert_eq!(encode_1252("ab cd", 3), b"ab");
     }
 
     #[test]
