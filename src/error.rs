@@ -24,4 +24,7 @@ pub enum Error {
     /// A route (GPX / GeoJSON) or distance could not be read.
     #[error(transparent)]
     Route(#[from] crate::spatial::route::RouteError),
+    /// An export failed.
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
 }

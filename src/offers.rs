@@ -158,3 +158,179 @@ impl OfferSource for OfferBook {
         out
     }
 }
+
+/// Why an offers file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum OffersError {
+    /// The file could not be opened or read.
+    #[error("reading {path}: {source}")]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A row with a bad field.
+    #[error("{path}:{line}: field `{field}`: {reason}")]
+    BadField {
+        /// The file.
+        path: std::path::PathBuf,
+        /// 1-based line number (the header is line 1).
+        line: u64,
+        /// The column.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+struct OfferRow {
+    id: String,
+    level: String,
+    target: String,
+    title: String,
+    benefit: String,
+    value: String,
+    valid_from: String,
+    valid_to: String,
+    segments: String,
+}
+
+/// Reads `offers.csv` (`id,level,target,title,benefit,value,valid_from,valid_to,segments`) into a
+/// book; every malformed row is reported with file, line and field.
+pub fn load_csv(path: &std::path::Path) -> Result<OfferBook, OffersError> {
+    let bad = |line: u64, field: &'static str, reason: String| OffersError::BadField {
+        path: path.to_path_buf(),
+        line,
+        field,
+        reason,
+    };
+    let file = std::fs::File::open(path).map_err(|source| OffersError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut rdr = ::csv::ReaderBuilder::new()
+        .trim(::csv::Trim::All)
+        .from_reader(file);
+    let mut offers = Vec::new();
+    for rec in rdr.deserialize::<OfferRow>() {
+        let r = rec.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            bad(line, "row", e.to_string())
+        })?;
+        let line = offers.len() as u64 + 2;
+        let level = match r.level.as_str() {
+            "store" => Level::Store(
+                r.target
+                    .parse()
+                    .map_err(|e: crate::model::ModelError| bad(line, "target", e.to_string()))?,
+            ),
+            "chain" => Level::Chain(
+                ChainId::new(&r.target).map_err(|e| bad(line, "target", e.to_string()))?,
+            ),
+            "network" => Level::Network,
+            other => {
+                return Err(bad(
+                    line,
+                    "level",
+                    format!("`{other}`: expected store, chain or network"),
+                ))
+            }
+        };
+        let benefit = match r.benefit.as_str() {
+            "discount" => Benefit::Discount {
+                percent: r
+                    .value
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|p| (10..=100).contains(p))
+                    .ok_or_else(|| {
+                        bad(
+                            line,
+                            "value",
+                            format!("`{}`: expected a percent 10..=100", r.value),
+                        )
+                    })?,
+            },
+            "extra_points" => Benefit::ExtraPoints {
+                points: r.value.parse().map_err(|_| {
+                    bad(
+                        line,
+                        "value",
+                        format!("`{}`: expected whole points", r.value),
+                    )
+                })?,
+            },
+            other => {
+                return Err(bad(
+                    line,
+                    "benefit",
+                    format!("`{other}`: expected discount or extra_points"),
+                ))
+            }
+        };
+        let date = |field: &'static str, s: &str| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|e| bad(line, field, format!("`{s}`: {e}; expected YYYY-MM-DD")))
+        };
+        let (valid_from, valid_to) = (
+            date("valid_from", &r.valid_from)?,
+            date("valid_to", &r.valid_to)?,
+        );
+        if valid_to < valid_from {
+            return Err(bad(line, "valid_to", "before valid_from".into()));
+        }
+        offers.push(Offer {
+            id: r.id,
+            level,
+            title: r.title,
+            benefit,
+            valid_from,
+            valid_to,
+            segments: r
+                .segments
+                .split(';')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+        });
+    }
+    Ok(OfferBook::new(offers))
+}
+
+#[cfg(test)]
+mod load_tests {
+    use super::*;
+
+    #[test]
+    fn load_csv_reads_three_levels_and_names_bad_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("offers.csv");
+        std::fs::write(
+            &p,
+            "id,level,target,title,benefit,value,valid_from,valid_to,segments\n\
+             S-1,store,7,Coffee,discount,20,2026-11-01,2026-11-30,\n\
+             C-1,chain,k-market,Bread,extra_points,50,2026-11-01,2026-11-30,napero;traveller\n\
+             N-1,network,,All,discount,10,2026-11-01,2026-12-31,\n",
+        )
+        .unwrap();
+        let b = load_csv(&p).unwrap();
+        assert_eq!(b.all().len(), 3);
+        assert_eq!(
+            b.all()[0].level,
+            Level::Chain(ChainId::new("k-market").unwrap())
+        );
+        assert_eq!(b.all()[0].segments.len(), 2);
+        std::fs::write(
+            &p,
+            "id,level,target,title,benefit,value,valid_from,valid_to,segments\n\
+             S-1,store,7,Coffee,discount,5,2026-11-01,2026-11-30,\n",
+        )
+        .unwrap();
+        let e = load_csv(&p).unwrap_err().to_string();
+        assert!(e.contains("offers.csv:2: field `value`"), "{e}");
+    }
+}

@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+mod export;
 mod import;
 mod keys;
 mod nearest;
@@ -41,6 +42,8 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Create, list and revoke API keys.
     Keys(keys::KeysArgs),
+    /// Write navigator POI files (GPX, OV2, GPI, Garmin CSV, KML/KMZ, GeoJSON).
+    Export(Box<export::ExportArgs>),
 }
 
 /// Runs the parsed command line.
@@ -53,5 +56,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Route(a) => route::run(&cli.data_dir, a),
         Command::Serve(a) => serve::run(&cli.data_dir, a),
         Command::Keys(a) => keys::run(a),
+        Command::Export(a) => export::run(&cli.data_dir, *a),
     }
 }

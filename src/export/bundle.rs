@@ -1,0 +1,131 @@
+//! Putting an export together: one file per chain (`split`), several formats side by side, and the
+//! zip bundle with icons and a README for the user's device.
+
+use super::{exporter, ExportContext, ExportError, Format, PoiSet};
+use rayon::prelude::*;
+use std::io::Write;
+
+/// One file of an export: a relative path (`/`-separated) and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutFile {
+    /// Relative path, e.g. `k-market.ov2` or `ov2/k-market.bmp`.
+    pub path: String,
+    /// The content.
+    pub bytes: Vec<u8>,
+}
+
+/// The files of one format: one set, or one per chain when splitting (Garmin CSV always splits).
+pub(crate) fn files_for(
+    format: Format,
+    set: &PoiSet<'_>,
+    ctx: &ExportContext<'_>,
+) -> Result<Vec<OutFile>, ExportError> {
+    let ex = exporter(format);
+    let split = ctx.options.split && format != Format::GarminCsv;
+    let parts: Vec<Vec<OutFile>> = if split {
+        (0..set.groups.len())
+            .into_par_iter()
+            .map(|i| ex.files(&set.only(i), set.groups[i].chain.id.as_str(), ctx))
+            .collect::<Result<_, _>>()?
+    } else {
+        vec![ex.files(set, "storenet", ctx)?]
+    };
+    let mut out: Vec<OutFile> = Vec::new();
+    for f in parts.into_iter().flatten() {
+        // Icons shared by several files of one format come once.
+        if !out.iter().any(|o| o.path == f.path) {
+            out.push(f);
+        }
+    }
+    Ok(out)
+}
+
+/// Every file of an export of `formats`: each format in its own folder when there are several,
+/// all in one zip (with a README) when `ctx.options.zip`.
+pub fn build(
+    formats: &[Format],
+    set: &PoiSet<'_>,
+    ctx: &ExportContext<'_>,
+) -> Result<Vec<OutFile>, ExportError> {
+    let per_format: Vec<Vec<OutFile>> = formats
+        .par_iter()
+        .map(|&f| files_for(f, set, ctx))
+        .collect::<Result<_, _>>()?;
+    let many = formats.len() > 1;
+    let files: Vec<OutFile> = formats
+        .iter()
+        .zip(per_format)
+        .flat_map(|(f, files)| {
+            files.into_iter().map(move |mut o| {
+                if many {
+                    o.path = format!("{}/{}", f.name(), o.path);
+                }
+                o
+            })
+        })
+        .collect();
+    if ctx.options.zip {
+        let bytes = zip(&files, formats, ctx)?;
+        return Ok(vec![OutFile {
+            path: format!("storenet-{}.zip", ctx.day),
+            bytes,
+        }]);
+    }
+    Ok(files)
+}
+
+fn readme(formats: &[Format], ctx: &ExportContext<'_>) -> String {
+    let mut s = format!(
+        "storenet navigator export, {day}\r\n\
+         K-Plussa outlets with address, phone, opening hours and the offers valid on {day}.\r\n\r\n",
+        day = ctx.day
+    );
+    for f in formats {
+        let how = match f {
+            Format::Gpx => "GPX: import into OsmAnd (My Places > Import), Garmin BaseCamp or any GPS app. Each chain is a group with its own colour.",
+            Format::Ov2 => "OV2: copy each .ov2 together with its .bmp icon (same name) into the map folder of your TomTom (e.g. via MyDrive Connect > POI). The part of a name after '>' is the phone number.",
+            Format::Gpi => "GPI: copy the .gpi into the Garmin's \\Garmin\\POI folder (create it if missing). Codepage 65001 (UTF-8) needs a recent device; export with --codepage 1252 for older ones.",
+            Format::GarminCsv => "CSV: open the folder in Garmin POI Loader; each file is one category, its .bmp the icon.",
+            Format::Kml => "KML: open in Google Earth; keep the icons/ folder next to the .kml.",
+            Format::Kmz => "KMZ: open in Google Earth or Google My Maps; the icons are inside.",
+            Format::GeoJson => "GeoJSON: load in QGIS, geojson.io or any web map.",
+        };
+        s.push_str(how);
+        s.push_str("\r\n");
+    }
+    if ctx.options.proximity_m.is_some() || ctx.options.speed_kmh.is_some() {
+        s.push_str("\r\nProximity/speed alerts are set in the GPI and GPX files.\r\n");
+    }
+    s
+}
+
+/// Zips `entries` as they are (deflate).
+pub(crate) fn zip_entries(entries: &[OutFile]) -> Result<Vec<u8>, ExportError> {
+    let zerr = |e: zip::result::ZipError| ExportError::Zip(e.to_string());
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        // A fixed time keeps archives byte-identical between runs of the same export.
+        .last_modified_time(zip::DateTime::default());
+    for f in entries {
+        z.start_file(f.path.as_str(), opts).map_err(zerr)?;
+        z.write_all(&f.bytes)
+            .map_err(|e| ExportError::Zip(e.to_string()))?;
+    }
+    Ok(z.finish().map_err(zerr)?.into_inner())
+}
+
+/// A zip of `files` with a `README.txt` explaining how to load each format.
+pub(crate) fn zip(
+    files: &[OutFile],
+    formats: &[Format],
+    ctx: &ExportContext<'_>,
+) -> Result<Vec<u8>, ExportError> {
+    let mut all = Vec::with_capacity(files.len() + 1);
+    all.push(OutFile {
+        path: "README.txt".into(),
+        bytes: readme(formats, ctx).into_bytes(),
+    });
+    all.extend(files.iter().cloned());
+    zip_entries(&all)
+}

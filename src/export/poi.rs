@@ -1,0 +1,136 @@
+//! The points every format writes: selected outlets grouped by chain, with their descriptions.
+
+use super::{ExportContext, ExportError, Selected};
+use crate::model::{Chain, Outlet};
+use crate::offers::{Benefit, Offer};
+use rayon::prelude::*;
+
+/// One outlet ready to be written.
+#[derive(Debug, Clone)]
+pub struct Poi<'a> {
+    /// The outlet.
+    pub outlet: &'a Outlet,
+    /// Its chain.
+    pub chain: &'a Chain,
+    /// Offers valid at it on the export day: store, chain, network level.
+    pub offers: Vec<Offer>,
+    /// Description lines: address, phone, opening hours, offers.
+    pub lines: Vec<String>,
+}
+
+impl Poi<'_> {
+    /// The description on one line, parts separated by ` | ` (GPI, CSV comments).
+    pub fn one_line(&self) -> String {
+        self.lines.join(" | ")
+    }
+}
+
+/// The points of one chain.
+#[derive(Debug, Clone)]
+pub struct Group<'a> {
+    /// The chain.
+    pub chain: &'a Chain,
+    /// Its points, in selection order (by id, or along the route).
+    pub pois: Vec<Poi<'a>>,
+}
+
+/// Prepared points, grouped by chain (chains sorted by id).
+#[derive(Debug, Clone)]
+pub struct PoiSet<'a> {
+    /// One group per chain with at least one point.
+    pub groups: Vec<Group<'a>>,
+}
+
+/// An offer as a customer reads it: `Title (-15 %, chain)`.
+pub fn describe_offer(o: &Offer) -> String {
+    let benefit = match &o.benefit {
+        Benefit::Discount { percent } => format!("-{percent} %"),
+        Benefit::ExtraPoints { points } => format!("+{points} points"),
+    };
+    format!("{} ({benefit}, {})", o.title, o.level.name())
+}
+
+impl<'a> PoiSet<'a> {
+    /// Groups the selected outlets by chain and writes their descriptions. Errors on an empty
+    /// selection, so no format ever writes an empty file.
+    pub fn prepare(
+        selected: &Selected<'a>,
+        ctx: &ExportContext<'a>,
+    ) -> Result<PoiSet<'a>, ExportError> {
+        Self::prepare_with(selected, ctx, &|| {})
+    }
+
+    /// As [`PoiSet::prepare`], calling `on_outlet` once per outlet done (for progress bars).
+    pub fn prepare_with(
+        selected: &Selected<'a>,
+        ctx: &ExportContext<'a>,
+        on_outlet: &(dyn Fn() + Sync),
+    ) -> Result<PoiSet<'a>, ExportError> {
+        if selected.outlets.is_empty() {
+            return Err(ExportError::EmptySelection(selected.description.clone()));
+        }
+        let pois: Vec<Poi<'a>> = selected
+            .outlets
+            .par_iter()
+            .map(|&o| {
+                let chain = ctx.registry.chain_of(o);
+                let offers = ctx.offers.offers_at(o, ctx.day, None);
+                let mut lines = vec![o.address.to_string()];
+                if !o.phone.is_empty() {
+                    lines.push(format!("Tel. {}", o.phone));
+                }
+                lines.push(format!("Open {}", o.hours));
+                if !offers.is_empty() {
+                    let list: Vec<String> = offers.iter().map(describe_offer).collect();
+                    lines.push(format!("Offers: {}", list.join("; ")));
+                }
+                on_outlet();
+                Poi {
+                    outlet: o,
+                    chain,
+                    offers,
+                    lines,
+                }
+            })
+            .collect();
+        let mut groups: Vec<Group<'a>> = Vec::new();
+        let mut chains: Vec<&Chain> = pois.iter().map(|p| p.chain).collect();
+        chains.sort_by(|a, b| a.id.cmp(&b.id));
+        chains.dedup_by(|a, b| a.id == b.id);
+        for c in &chains {
+            groups.push(Group {
+                chain: c,
+                pois: Vec::new(),
+            });
+        }
+        for p in pois {
+            // Every chain of a point is in `chains` by construction, so the search succeeds.
+            if let Ok(i) = chains.binary_search_by(|c| c.id.cmp(&p.chain.id)) {
+                groups[i].pois.push(p);
+            }
+        }
+        Ok(PoiSet { groups })
+    }
+
+    /// Every point, group by group.
+    pub fn iter(&self) -> impl Iterator<Item = &Poi<'a>> {
+        self.groups.iter().flat_map(|g| g.pois.iter())
+    }
+
+    /// Number of points.
+    pub fn len(&self) -> usize {
+        self.groups.iter().map(|g| g.pois.len()).sum()
+    }
+
+    /// True if there are no points.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The set holding only one group (for one-file-per-chain exports).
+    pub fn only(&self, i: usize) -> PoiSet<'a> {
+        PoiSet {
+            groups: vec![self.groups[i].clone()],
+        }
+    }
+}
