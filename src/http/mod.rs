@@ -12,6 +12,7 @@ pub mod auth;
 pub mod body;
 pub mod chains;
 pub mod error;
+pub mod exports;
 pub mod meta;
 pub mod outlets;
 pub mod params;
@@ -109,6 +110,7 @@ pub const RESOURCES: &[fn(&mut web::ServiceConfig)] = &[
     chains::configure,
     outlets::configure,
     admin::configure,
+    exports::configure,
     web_map::configure,
 ];
 
@@ -127,6 +129,7 @@ pub const RESOURCES: &[fn(&mut web::ServiceConfig)] = &[
         outlets::along_route,
         outlets::by_id,
         chains::chains,
+        exports::download,
         admin::create,
         admin::update,
         admin::close,
