@@ -66,8 +66,8 @@ fn registry() -> Registry {
     Registry::new(chains, outlets).expect("valid registry")
 }
 
-/// Helsinki → Lahti → Jyväskylä → Oulu through real town centres, each leg split into short
-/// wiggling steps like a road's: ~5,000 vertices, ~600 km.
+/// Helsinki → Lahti → Jyväskylä → Oulu through real town centres, each leg split into ~100 m
+/// steps that sway gently (±150 m) like a road: ~5,000 vertices, ~620 km.
 fn helsinki_oulu() -> Vec<LonLat> {
     let towns = [
         (24.9384, 60.1699), // Helsinki
@@ -80,20 +80,15 @@ fn helsinki_oulu() -> Vec<LonLat> {
         (25.9900, 63.6800), // Pyhäsalmi
         (25.4651, 65.0121), // Oulu
     ];
-    let mut rng = ChaCha8Rng::seed_from_u64(65);
     let per_leg = 5_000 / (towns.len() - 1);
     let mut out = Vec::with_capacity(5_001);
     for w in towns.windows(2) {
         let ((x0, y0), (x1, y1)) = (w[0], w[1]);
         for i in 0..per_leg {
             let t = i as f64 / per_leg as f64;
-            let wiggle = if i == 0 {
-                0.0
-            } else {
-                rng.gen_range(-0.002..0.002)
-            };
+            let sway = 0.0015 * (i as f64 * std::f64::consts::PI / 40.0).sin();
             out.push(
-                LonLat::new(x0 + t * (x1 - x0) + wiggle, y0 + t * (y1 - y0) + wiggle)
+                LonLat::new(x0 + t * (x1 - x0) + 2.0 * sway, y0 + t * (y1 - y0) + sway)
                     .expect("in range"),
             );
         }
