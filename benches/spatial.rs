@@ -1,5 +1,5 @@
 //! Spatial index benchmarks: build, k = 5 nearest, radius 10 km, and a 2 km corridor along a
-//! 600 km Helsinki → Oulu route of ~5,000 vertices.
+//! ~560 km Helsinki → Oulu route of ~5,000 vertices.
 //!
 //! Uses `data/outlets.csv` (with `data/chains.csv`) when present; otherwise ~3,000 outlets drawn
 //! with a seeded RNG inside Finland's outline, with the test fixture's chains.
@@ -67,7 +67,7 @@ fn registry() -> Registry {
 }
 
 /// Helsinki → Lahti → Jyväskylä → Oulu through real town centres, each leg split into ~100 m
-/// steps that sway gently (±150 m) like a road: ~5,000 vertices, ~620 km.
+/// steps that sway gently (±150 m) like a road: ~5,000 vertices, ~560 km of great-circle legs.
 fn helsinki_oulu() -> Vec<LonLat> {
     let towns = [
         (24.9384, 60.1699), // Helsinki
@@ -153,7 +153,7 @@ fn benches(c: &mut Criterion) {
             black_box(index.within(points[i], 10_000.0, &any).map(|h| h.len()))
         })
     });
-    c.bench_function("corridor 2 km, 600 km route", |b| {
+    c.bench_function("corridor 2 km, 560 km route", |b| {
         b.iter(|| black_box(index.along_route(&route, 2_000.0, &any).map(|h| h.len())))
     });
 }
