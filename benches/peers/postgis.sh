@@ -120,7 +120,7 @@ IN_P99_US=$(kv p99_us)
 # --- HTTP ------------------------------------------------------------------------------------
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 URL="http://127.0.0.1:$PORT"
-start_server() { # $1 = log file; prints milliseconds from exec to a healthy answer
+start_server() { # $1 = log file; sets STARTUP_MS, milliseconds from exec to a healthy answer
     local t0 t1
     t0=$(date +%s%N)
     STORENET_LOG=warn "$BIN" serve --bind "127.0.0.1:$PORT" --database-url "sqlite://$WORK/bench.db" \
@@ -129,7 +129,7 @@ start_server() { # $1 = log file; prints milliseconds from exec to a healthy ans
     for _ in $(seq 1 2000); do
         if curl -fs "$URL/healthz" >/dev/null 2>&1; then
             t1=$(date +%s%N)
-            echo $(((t1 - t0) / 1000000))
+            STARTUP_MS=$(((t1 - t0) / 1000000))
             return 0
         fi
         kill -0 "$SERVER_PID" 2>/dev/null || { cat "$1" >&2; return 1; }
@@ -141,10 +141,12 @@ start_server() { # $1 = log file; prints milliseconds from exec to a healthy ans
 stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
 
 say "storenet serve: first start (creates, migrates and imports the database)"
-START_FIRST_MS=$(start_server "$WORK/serve1.log")
+start_server "$WORK/serve1.log"
+START_FIRST_MS=$STARTUP_MS
 stop_server
 say "storenet serve: restart on the existing database"
-START_MS=$(start_server "$WORK/serve2.log")
+start_server "$WORK/serve2.log"
+START_MS=$STARTUP_MS
 
 cat >"$WORK/nearest.lua" <<LUA
 local paths = {}
