@@ -147,7 +147,7 @@ fn read_request(
 /// A navigator file of the selected outlets, with their current offers in the descriptions.
 ///
 /// OV2, Garmin CSV and KML come as a zip with their icons; `split=true` gives one file per chain
-/// in a zip. `ids=` (comma list) picks outlets in the given order, e.g. the web map's route list.
+/// in a zip. `ids=` (comma list) picks these outlets, e.g. the web map's route list.
 #[utoipa::path(
     tag = "exports",
     params(
@@ -157,7 +157,7 @@ fn read_request(
         ("kind" = Option<String>, Query, description = "`store` or `partner`"),
         ("bbox" = Option<String>, Query, description = "minlon,minlat,maxlon,maxlat"),
         ("municipality" = Option<String>, Query, description = "Municipality codes (repeat or comma list)"),
-        ("ids" = Option<String>, Query, description = "Outlet ids in the order wanted (comma list, at most 5000)"),
+        ("ids" = Option<String>, Query, description = "Outlet ids (comma list, at most 5000)"),
         ("split" = Option<bool>, Query, description = "One file per chain, zipped"),
         ("proximity_m" = Option<u16>, Query, description = "Proximity alert radius, metres (GPX, GPI)"),
         ("codepage" = Option<u16>, Query, description = "GPI text encoding: 65001 (default) or 1252"),

@@ -8,15 +8,15 @@ use storenet::config::Settings;
 use storenet::http::AppState;
 use storenet::store::{Role, Scope};
 
-struct TestApp {
-    base: String,
-    client: Client,
+pub(crate) struct TestApp {
+    pub(crate) base: String,
+    pub(crate) client: Client,
     admin_key: String,
     state: AppState,
     _dir: tempfile::TempDir,
 }
 
-async fn spawn_app() -> TestApp {
+pub(crate) async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir(&data).unwrap();
@@ -49,7 +49,7 @@ async fn spawn_app() -> TestApp {
 }
 
 impl TestApp {
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, Value) {
         let r = self
             .client
             .get(format!("{}{path}", self.base))
@@ -1164,3 +1164,5 @@ fn keys_cli_creates_lists_and_revokes_without_showing_secrets() {
         "{text}"
     );
 }
+
+mod exports;
