@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+mod crs;
 mod import;
 mod outlets;
 mod synth;
@@ -29,6 +30,8 @@ pub enum Command {
     Outlets(outlets::OutletsArgs),
     /// Validate an outlets file and report every problem.
     Import(import::ImportArgs),
+    /// Transform coordinates between EPSG codes (x = longitude / easting), like PROJ's cs2cs.
+    Crs(crs::CrsArgs),
 }
 
 /// Runs the parsed command line.
@@ -37,5 +40,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Synth(a) => synth::run(&cli.data_dir, a),
         Command::Outlets(a) => outlets::run(&cli.data_dir, a),
         Command::Import(a) => import::run(&cli.data_dir, a),
+        Command::Crs(a) => crs::run(a),
     }
 }
