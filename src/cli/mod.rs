@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+mod crs;
 mod export;
 mod import;
 mod keys;
@@ -44,6 +45,8 @@ pub enum Command {
     Keys(keys::KeysArgs),
     /// Write navigator POI files (GPX, OV2, GPI, Garmin CSV, KML/KMZ, GeoJSON).
     Export(Box<export::ExportArgs>),
+    /// Transform coordinates between EPSG codes (x = longitude / easting), like PROJ's cs2cs.
+    Crs(crs::CrsArgs),
 }
 
 /// Runs the parsed command line.
@@ -57,5 +60,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(a) => serve::run(&cli.data_dir, a),
         Command::Keys(a) => keys::run(a),
         Command::Export(a) => export::run(&cli.data_dir, *a),
+        Command::Crs(a) => crs::run(a),
     }
 }

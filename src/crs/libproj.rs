@@ -5,7 +5,12 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 /// The real PROJ library: any EPSG code in PROJ's database, with the operation PROJ ranks best
-/// among those whose grids are installed (no network access).
+/// among those whose grids are installed.
+///
+/// PROJ fetches grids only when the environment says `PROJ_NETWORK=ON`; storenet never sets it.
+/// With NLS Finland's `fi_nls_ykj_etrs35fin.json` triangulation present (installed or fetched),
+/// PROJ prefers it for 3067 ⇄ 2393, which differs from the Helmert of [`super::Proj4rs`] by up to
+/// decimetres; the agreement tests assume Debian's stock `proj-data`, which lacks it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LibProj;
 

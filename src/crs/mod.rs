@@ -249,6 +249,11 @@ pub fn transform_many(from: Crs, to: Crs, points: &mut [(f64, f64)]) -> Result<(
     transform_many_with(DEFAULT_BACKEND, from.epsg(), to.epsg(), points)
 }
 
+/// [`transform_many`] between EPSG codes (any code PROJ knows under the feature `proj`).
+pub fn transform_many_epsg(from: u32, to: u32, points: &mut [(f64, f64)]) -> Result<(), CrsError> {
+    transform_many_with(DEFAULT_BACKEND, from, to, points)
+}
+
 /// [`transform_many`] between EPSG codes with a chosen backend.
 pub fn transform_many_with(
     backend: &dyn Backend,

@@ -42,3 +42,42 @@ fn crs_identity_keeps_points_exactly() {
     let p = transform_with(&Proj4rs, 3067, 3067, 385_611.316_685, 6_672_118.380_202).unwrap();
     assert_eq!(p, (385_611.316_685, 6_672_118.380_202));
 }
+
+/// A backend that answers NaN for every point: the checks around backends must catch it.
+struct NanBackend;
+
+impl Backend for NanBackend {
+    fn name(&self) -> &'static str {
+        "nan"
+    }
+
+    fn transform_into(
+        &self,
+        _from: u32,
+        _to: u32,
+        _input: &[(f64, f64)],
+        output: &mut [(f64, f64)],
+    ) -> Result<(), CrsError> {
+        output.fill((f64::NAN, 1.0));
+        Ok(())
+    }
+}
+
+#[test]
+fn crs_non_finite_results_are_refused_and_name_the_input() {
+    let err = transform_with(&NanBackend, 3067, 4326, 1.0, 2.0).unwrap_err();
+    assert_eq!(
+        err,
+        CrsError::NonFiniteResult {
+            from: 3067,
+            to: 4326,
+            x: 1.0,
+            y: 2.0
+        }
+    );
+    assert!(err.to_string().contains("non-finite result"), "{err}");
+    let mut points = vec![(1.0, 2.0); CHUNK + 10];
+    let err = transform_many_with(&NanBackend, 3067, 4326, &mut points).unwrap_err();
+    assert!(matches!(err, CrsError::AtIndex { index: 0, .. }), "{err:?}");
+    assert!(points.iter().all(|p| *p == (1.0, 2.0)));
+}
