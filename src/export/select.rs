@@ -181,40 +181,12 @@ pub fn read_polygon(path: &Path) -> Result<geo::MultiPolygon<f64>, ExportError> 
     Ok(geo::MultiPolygon(polys))
 }
 
-/// Reads a route from a GPX file: its tracks' points, else its routes' points, else its waypoints.
-///
-/// A small private reader until `spatial::route::parse_gpx` lands; the lead swaps that in.
+/// Reads a route from a GPX or GeoJSON file with [`crate::spatial::route::parse_route`].
 pub fn parse_gpx_route(path: &Path) -> Result<Vec<LonLat>, ExportError> {
     let input = |reason: String| ExportError::Input {
         path: path.to_path_buf(),
         reason,
     };
-    let file = std::fs::File::open(path).map_err(|e| input(e.to_string()))?;
-    let g = gpx::read(std::io::BufReader::new(file)).map_err(|e| input(e.to_string()))?;
-    let mut pts: Vec<geo::Point<f64>> = g
-        .tracks
-        .iter()
-        .flat_map(|t| t.segments.iter())
-        .flat_map(|s| s.points.iter())
-        .map(|w| w.point())
-        .collect();
-    if pts.is_empty() {
-        pts = g
-            .routes
-            .iter()
-            .flat_map(|r| r.points.iter())
-            .map(|w| w.point())
-            .collect();
-    }
-    if pts.is_empty() {
-        pts = g.waypoints.iter().map(|w| w.point()).collect();
-    }
-    let route: Vec<LonLat> = pts
-        .into_iter()
-        .map(|p| LonLat::new(p.x(), p.y()).map_err(|e| input(e.to_string())))
-        .collect::<Result<_, _>>()?;
-    if route.len() < 2 {
-        return Err(input("a route needs at least two points".into()));
-    }
-    Ok(route)
+    let bytes = std::fs::read(path).map_err(|e| input(e.to_string()))?;
+    crate::spatial::route::parse_route(&bytes).map_err(|e| input(e.to_string()))
 }

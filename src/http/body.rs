@@ -106,62 +106,17 @@ pub fn parse_polygon(body: &[u8]) -> Result<geo::MultiPolygon<f64>, ApiError> {
     Ok(geo::MultiPolygon::new(polygons))
 }
 
-/// A route from a GPX document (its tracks' points, then its routes' points) or GeoJSON
-/// (LineString / MultiLineString, bare, as a Feature or in a FeatureCollection), in order.
-///
-/// Temporary: `spatial::route::parse_route` replaces this when it lands.
+/// A route from a GPX or GeoJSON body, read by [`crate::spatial::route::parse_route`]; its
+/// errors become 400s naming `route` (no usable points) or `body` (unreadable document).
 pub fn parse_route(body: &[u8]) -> Result<Vec<LonLat>, ApiError> {
-    let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    let points = match first {
-        None => return Err(bad_body("the request body is empty")),
-        Some(b'<') => gpx_points(body)?,
-        Some(b'{') => {
-            let mut pts = Vec::new();
-            for g in geometries(parse_geojson(body)?) {
-                match &g.value {
-                    Value::LineString(line) => {
-                        for p in line {
-                            pts.push(position(p)?);
-                        }
-                    }
-                    Value::MultiLineString(lines) => {
-                        for p in lines.iter().flatten() {
-                            pts.push(position(p)?);
-                        }
-                    }
-                    other => {
-                        return Err(bad_body(format!(
-                            "expected a LineString or MultiLineString, got a {}",
-                            other.type_name()
-                        )))
-                    }
-                }
-            }
-            pts
+    use crate::spatial::route::RouteError;
+    crate::spatial::route::parse_route(body).map_err(|e| match e {
+        RouteError::Empty => bad_body(e.to_string()).field("route"),
+        RouteError::OnePoint | RouteError::TooManyPoints { .. } => {
+            ApiError::new(Kind::BadRequest, "out_of_range", e.to_string()).field("route")
         }
-        Some(_) => return Err(bad_body("expected a GPX (XML) or GeoJSON body")),
-    };
-    if points.is_empty() {
-        return Err(bad_body("the route has no points").field("route"));
-    }
-    Ok(points)
-}
-
-fn gpx_points(body: &[u8]) -> Result<Vec<LonLat>, ApiError> {
-    let doc = gpx::read(body).map_err(|e| bad_body(format!("not GPX: {e}")))?;
-    let track = doc
-        .tracks
-        .iter()
-        .flat_map(|t| &t.segments)
-        .flat_map(|s| &s.points);
-    let route = doc.routes.iter().flat_map(|r| &r.points);
-    track
-        .chain(route)
-        .map(|w| {
-            let p = w.point();
-            check_lat_lon(p.y(), p.x()).map_err(|e| e.field("body"))
-        })
-        .collect()
+        _ => bad_body(e.to_string()),
+    })
 }
 
 #[cfg(test)]
