@@ -252,7 +252,7 @@ fn ov2_roundtrips_through_gpsbabel_with_windows_1252_names() {
         }
     });
     let names: Vec<&str> = read.iter().map(|w| w.name.as_str()).collect();
-    assert!(names.contains(&"K-Market Kärkölä>+358 40 9000001"));
+    assert!(names.contains(&"K-Market Kärkölä Järvelä>+358 40 9000001"));
     assert!(names.contains(&"K-Market Ålandsvägen>+358 18 9000003"));
     assert!(names.contains(&"K-Market Cevetjávri>+358 40 9000004"));
     assert!(names.contains(&"Teboil Njuorggán Leanna dt"));
