@@ -18,4 +18,7 @@ pub enum Error {
     /// A spatial query was refused.
     #[error(transparent)]
     Query(#[from] crate::spatial::QueryError),
+    /// A ledger write was refused or failed.
+    #[error(transparent)]
+    Ledger(#[from] crate::ledger::LedgerError),
 }
