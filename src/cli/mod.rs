@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 mod import;
+mod ledger;
 mod outlets;
 mod synth;
 
@@ -29,6 +30,8 @@ pub enum Command {
     Outlets(outlets::OutletsArgs),
     /// Validate an outlets file and report every problem.
     Import(import::ImportArgs),
+    /// The loyalty ledger: ingest, month end, verify, statements, balances.
+    Ledger(ledger::LedgerArgs),
 }
 
 /// Runs the parsed command line.
@@ -37,5 +40,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Synth(a) => synth::run(&cli.data_dir, a),
         Command::Outlets(a) => outlets::run(&cli.data_dir, a),
         Command::Import(a) => import::run(&cli.data_dir, a),
+        Command::Ledger(a) => ledger::run(a),
     }
 }

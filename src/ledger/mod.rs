@@ -43,6 +43,7 @@
 //! and [`can_write_offer`] says which key may write which offer.
 
 mod error;
+mod ingest;
 mod month_end;
 mod offers;
 mod post;
@@ -56,6 +57,7 @@ mod verify;
 mod writer;
 
 pub use error::LedgerError;
+pub use ingest::{read_ledger_file, IngestError, LedgerFile, CARDS_HEADER, PURCHASES_HEADER};
 pub use offers::{can_read_household, can_write_offer, validate_offer, Role, Scope};
 pub use rules::{BonusStep, Month, MonthError, Rules, RulesError};
 pub use types::*;
@@ -178,6 +180,19 @@ impl SqlLedger {
         let db = Db::open(url).await?;
         SqlLedger::new(db, Rules::default())
             .map_err(|e| LedgerError::invalid("rules", e.to_string()))
+    }
+
+    /// Registers households, then cards, all or nothing, in one transaction (idempotent by id).
+    /// A refusal is [`LedgerError::BatchItem`] with the index counted over the households, then
+    /// the cards.
+    pub async fn enrol(
+        &self,
+        households: Vec<NewHousehold>,
+        cards: Vec<NewCard>,
+        progress: Option<Progress>,
+    ) -> Result<EnrolReport, LedgerError> {
+        self.send(|tx| Job::Enrol(households, cards, progress, tx))
+            .await
     }
 
     /// The database.

@@ -333,6 +333,19 @@ pub struct MonthEndReport {
     pub money_expired_cents: i64,
 }
 
+/// What an enrolment of households and cards did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolReport {
+    /// Households added.
+    pub households_created: u64,
+    /// Households that were there with the same content.
+    pub households_existing: u64,
+    /// Cards added.
+    pub cards_created: u64,
+    /// Cards that were there with the same content.
+    pub cards_existing: u64,
+}
+
 /// What `verify` found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyReport {

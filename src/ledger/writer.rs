@@ -50,6 +50,12 @@ pub(crate) enum Job {
         Reply<Vec<Written<PurchaseReceipt>>>,
     ),
     MonthEnd(Month, Reply<Written<MonthEndReport>>),
+    Enrol(
+        Vec<NewHousehold>,
+        Vec<NewCard>,
+        Option<Progress>,
+        Reply<EnrolReport>,
+    ),
 }
 
 /// Starts the writer task; it ends when every sender is dropped.
@@ -77,6 +83,14 @@ async fn run(db: Db, rules: Arc<Rules>, mut rx: mpsc::Receiver<Job>) {
                 Job::Atomic(items, progress, reply) => {
                     flush(&db, &rules, &mut cache, &mut ops).await;
                     let r = atomic(&db, &rules, &mut cache, &items, progress).await;
+                    let _ = reply.send(r);
+                }
+                Job::Enrol(hs, cs, progress, reply) => {
+                    flush(&db, &rules, &mut cache, &mut ops).await;
+                    let r = enrol(&db, &hs, &cs, progress).await;
+                    if r.is_err() {
+                        cache.cards.clear();
+                    }
                     let _ = reply.send(r);
                 }
                 Job::MonthEnd(m, reply) => {
@@ -231,4 +245,43 @@ async fn run_month_end(
     let r = month_end::month_end(&mut tx, rules, m).await?;
     tx.commit().await?;
     Ok(r)
+}
+
+async fn enrol(
+    db: &Db,
+    households: &[NewHousehold],
+    cards: &[NewCard],
+    progress: Option<Progress>,
+) -> Result<EnrolReport, LedgerError> {
+    let mut tx = Tx::begin(db).await?;
+    let mut report = EnrolReport::default();
+    let refused = |index: usize, e: LedgerError| LedgerError::BatchItem {
+        index,
+        source: Box::new(e),
+    };
+    for (i, h) in households.iter().enumerate() {
+        match store::household(&mut tx, h).await? {
+            Ok(w) if w.status == WriteStatus::Created => report.households_created += 1,
+            Ok(_) => report.households_existing += 1,
+            Err(e) => return Err(refused(i, e)),
+        }
+        if let Some(p) = progress.as_ref().filter(|_| i % 1_000 == 999) {
+            p(i as u64 + 1);
+        }
+    }
+    for (i, c) in cards.iter().enumerate() {
+        match store::card(&mut tx, c).await? {
+            Ok(w) if w.status == WriteStatus::Created => report.cards_created += 1,
+            Ok(_) => report.cards_existing += 1,
+            Err(e) => return Err(refused(households.len() + i, e)),
+        }
+        if let Some(p) = progress.as_ref().filter(|_| i % 1_000 == 999) {
+            p((households.len() + i) as u64 + 1);
+        }
+    }
+    tx.commit().await?;
+    if let Some(p) = &progress {
+        p((households.len() + cards.len()) as u64);
+    }
+    Ok(report)
 }

@@ -999,3 +999,65 @@ fn only_the_right_key_may_write_each_level_of_offer() {
         HouseholdId(1)
     ));
 }
+
+fn storenet(args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_storenet"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn ledger_cli_ingests_all_or_nothing_and_names_the_bad_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let f = |name: &str| fixture("ledger").join(name).display().to_string();
+    let run = |args: &[&str]| {
+        let mut v = vec!["ledger"];
+        v.extend_from_slice(args);
+        v.extend_from_slice(&["--database-url", &url]);
+        storenet(&v)
+    };
+    let (ok, _, err) = run(&["ingest", &f("cards.csv")]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(&["ingest", &f("purchases_bad_line4.csv")]);
+    assert!(!ok);
+    assert!(
+        err.contains("purchases_bad_line4.csv:4: unknown card 99"),
+        "{err}"
+    );
+    let (ok, _, err) = run(&["ingest", &f("purchases_bad_field.csv")]);
+    assert!(!ok);
+    assert!(
+        err.contains("purchases_bad_field.csv:2: field `amount_cents`"),
+        "{err}"
+    );
+    // Lines 2 and 3 of the bad file were good, yet nothing of it was applied.
+    let (ok, out, _) = run(&["balance", "--household", "1"]);
+    assert!(ok);
+    assert!(out.contains("\"points\": 0"), "{out}");
+
+    let (ok, out, err) = run(&["ingest", &f("purchases.csv")]);
+    assert!(ok, "{err}");
+    assert!(out.contains("3 new"), "{out}");
+    let (_, out, _) = run(&["ingest", &f("purchases.csv")]);
+    assert!(out.contains("0 new, 3 already recorded"), "{out}");
+    // 33 + 250 points on household 1's two cards.
+    let (_, out, _) = run(&["balance", "--household", "1"]);
+    assert!(out.contains("\"points\": 283"), "{out}");
+    let (ok, out, _) = run(&["month-end", "2026-10"]);
+    assert!(ok && out.contains("ran"), "{out}");
+    let (_, out, _) = run(&["month-end", "2026-10"]);
+    assert!(out.contains("had already run"), "{out}");
+    let (ok, out, _) = run(&["statement", "--household", "2", "--month", "2026-10"]);
+    assert!(ok);
+    let s: Statement = serde_json::from_str(&out).unwrap();
+    assert_eq!((s.bonus_step_bp, s.money_paid_cents), (400, 4_000));
+    let (ok, out, err) = run(&["verify"]);
+    assert!(ok, "{out}{err}");
+}
