@@ -210,14 +210,16 @@ pub fn read_ledger_file(path: &Path) -> Result<LedgerFile, IngestError> {
                 chosen_chains,
             };
             match households.get(&household.0) {
-                Some((first, known)) if *known != h => return Err(bad(
-                    path,
-                    line,
-                    "segments",
-                    format!(
+                Some((first, known)) if *known != h => {
+                    return Err(bad(
+                        path,
+                        line,
+                        "segments",
+                        format!(
                         "household {household} was given other segments or chains on line {first}"
                     ),
-                )),
+                    ))
+                }
                 Some(_) => {}
                 None => {
                     households.insert(household.0, (line, h));

@@ -2,7 +2,7 @@
 
 use super::sql::{multi_values, Arg, Tx};
 use super::types::Unit;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Programme account that issues points (purchases, campaigns, bonus; returns go back to it).
@@ -49,8 +49,10 @@ const BAL_ROWS: usize = 1000;
 
 /// Writes the entries and moves the cached balances by the same amounts.
 pub(crate) async fn post(tx: &mut Tx, entries: &[Entry]) -> Result<(), sqlx::Error> {
-    let mut households: HashMap<i64, (i64, i64)> = HashMap::new();
-    let mut programme: HashMap<&'static str, (Unit, i64)> = HashMap::new();
+    // Ordered maps: rows are locked in key order, so concurrent instances on one PostgreSQL
+    // cannot deadlock on each other's balance rows.
+    let mut households: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    let mut programme: BTreeMap<&'static str, (Unit, i64)> = BTreeMap::new();
     for chunk in entries.chunks(ENTRY_ROWS) {
         let sql = multi_values(
             "ledger_entries (key, kind, unit, src, dst, amount, household, at, valid_until)",

@@ -7,6 +7,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::Executor;
 use std::collections::BTreeSet;
+use std::time::Duration;
 use storenet::db::Db;
 use storenet::ledger::*;
 use storenet::model::{ChainId, Outlet, OutletId};
@@ -1060,4 +1061,141 @@ fn ledger_cli_ingests_all_or_nothing_and_names_the_bad_line() {
     assert_eq!((s.bonus_step_bp, s.money_paid_cents), (400, 4_000));
     let (ok, out, err) = run(&["verify"]);
     assert!(ok, "{out}{err}");
+}
+
+/// Writes a cards file for households 1..=n and `files` purchase files of `per_file` rows;
+/// answers the expected points per household.
+fn crash_fixture(
+    dir: &std::path::Path,
+    n: i64,
+    files: usize,
+    per_file: usize,
+) -> std::collections::BTreeMap<i64, i64> {
+    use std::io::Write;
+    let mut cards = std::fs::File::create(dir.join("cards.csv")).unwrap();
+    writeln!(cards, "{CARDS_HEADER}").unwrap();
+    for h in 1..=n {
+        writeln!(cards, "{},{h},primary,plastic,,", h * 10 + 1).unwrap();
+        writeln!(cards, "{},{h},secondary,mobile,,", h * 10 + 2).unwrap();
+    }
+    let mut expected = std::collections::BTreeMap::new();
+    let mut seed = 0x2545F4914F6CDD1Du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for f in 0..files {
+        let mut out = std::fs::File::create(dir.join(format!("p{f}.csv"))).unwrap();
+        writeln!(out, "{PURCHASES_HEADER}").unwrap();
+        for _ in 0..per_file {
+            let h = (next() % n as u64) as i64 + 1;
+            let card = h * 10 + 1 + (next() % 2) as i64;
+            let amount = (next() % 30_000) as i64 + 1;
+            let ineligible = if next() % 5 == 0 { amount / 3 } else { 0 };
+            *expected.entry(h).or_insert(0) += (amount - ineligible) / 100;
+            writeln!(
+                out,
+                "{},{card},1,k-market,{amount},{ineligible},2026-10-0{}T10:00:00Z",
+                Uuid::now_v7(),
+                1 + next() % 9
+            )
+            .unwrap();
+        }
+    }
+    expected
+}
+
+/// Several `storenet ledger ingest` processes write at once and are killed with SIGKILL once the
+/// first file is committed; resending every file must give each household exactly its points.
+async fn sigkilled_ingest_loses_and_doubles_nothing(url: &str, db: &Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let (files, per_file) = (4, 10_000);
+    let expected = crash_fixture(dir.path(), 200, files, per_file);
+    let cli = |args: &[&str]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_storenet"));
+        c.arg("ledger").args(args).args(["--database-url", url]);
+        c
+    };
+    let path = |f: &str| dir.path().join(f).display().to_string();
+    assert!(cli(&["ingest", &path("cards.csv")])
+        .status()
+        .unwrap()
+        .success());
+    let mut children: Vec<_> = (0..files)
+        .map(|f| {
+            cli(&["ingest", &path(&format!("p{f}.csv"))])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let count = "SELECT COUNT(*) FROM ledger_purchases";
+    loop {
+        let n: i64 = match db {
+            Db::Sqlite(p) => sqlx::query_scalar(count).fetch_one(p).await.unwrap(),
+            Db::Postgres(p) => sqlx::query_scalar(count).fetch_one(p).await.unwrap(),
+        };
+        let done = children.iter_mut().all(|c| c.try_wait().unwrap().is_some());
+        if n > 0 || done {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    for c in &mut children {
+        let _ = c.kill(); // SIGKILL
+        let _ = c.wait();
+    }
+    let mut new = 0;
+    for f in 0..files {
+        let out = cli(&["ingest", &path(&format!("p{f}.csv"))])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        new += text
+            .split(": ")
+            .nth(2)
+            .and_then(|s| s.split(' ').next())
+            .unwrap()
+            .parse::<usize>()
+            .unwrap();
+    }
+    assert!(
+        new < files * per_file,
+        "at least one file was committed before the kill"
+    );
+    let l = SqlLedger::new(db.clone(), Rules::default()).unwrap();
+    for (h, points) in expected {
+        assert_eq!(
+            l.balance(HouseholdId(h)).await.unwrap().points,
+            points,
+            "household {h}"
+        );
+    }
+    assert_verified(&l).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkilled_ingest_loses_and_doubles_nothing_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("crash.db").display());
+    let db = Db::open(&url).await.unwrap();
+    sigkilled_ingest_loses_and_doubles_nothing(&url, &db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkilled_ingest_loses_and_doubles_nothing_postgres() {
+    let Some(b) = postgres().await else { return };
+    let (base, schema) = b.schema.clone().unwrap();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+    sigkilled_ingest_loses_and_doubles_nothing(&url, &b.db).await;
+    b.finish().await;
 }
