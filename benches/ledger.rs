@@ -141,6 +141,7 @@ async fn bare_insert(db: &Db, rows: &[Purchase]) -> Duration {
     const ROWS: usize = 500;
     let create = "CREATE TABLE IF NOT EXISTS bench_bare (key BYTEA, hash BIGINT, household BIGINT, card BIGINT, outlet BIGINT, \
                   chain TEXT, amount BIGINT, ineligible BIGINT, at BIGINT, points BIGINT, campaign_points BIGINT)";
+    let sqlite = matches!(db, Db::Sqlite(_));
     let sql_for = |n: usize| {
         let mut s = String::from("INSERT INTO bench_bare VALUES ");
         for r in 0..n {
@@ -152,7 +153,9 @@ async fn bare_insert(db: &Db, rows: &[Purchase]) -> Duration {
                 if c > 0 {
                     s.push(',');
                 }
-                s.push_str(&format!("${}", r * COLS + c + 1));
+                // `?n` for SQLite: it looks `$n` up by name, quadratic in the parameters.
+                let mark = if sqlite { '?' } else { '$' };
+                s.push_str(&format!("{mark}{}", r * COLS + c + 1));
             }
             s.push(')');
         }
