@@ -44,8 +44,8 @@ pub(crate) fn household_account(h: i64, unit: Unit) -> String {
 }
 
 const ENTRY_COLS: usize = 9;
-const ENTRY_ROWS: usize = 500;
-const BAL_ROWS: usize = 1000;
+const ENTRY_ROWS: usize = 50;
+const BAL_ROWS: usize = 100;
 
 /// Writes the entries and moves the cached balances by the same amounts.
 pub(crate) async fn post(tx: &mut Tx, entries: &[Entry]) -> Result<(), sqlx::Error> {

@@ -126,9 +126,9 @@ pub(crate) struct Cache {
     pub(crate) cards: HashMap<i64, i64>,
 }
 
-const KEY_CHUNK: usize = 500;
+const KEY_CHUNK: usize = 50;
 const PURCHASE_COLS: usize = 11;
-const PURCHASE_ROWS: usize = 500;
+const PURCHASE_ROWS: usize = 50;
 
 fn validate_purchase(p: &Purchase) -> Result<(), LedgerError> {
     if p.amount_cents <= 0 {
@@ -806,7 +806,7 @@ pub(crate) async fn write_statements(
     tx: &mut Tx,
     rows: &[(i64, String, String)],
 ) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(500) {
+    for chunk in rows.chunks(100) {
         let sql = multi_values(
             "ledger_statements (household, month, body)",
             chunk.len(),
