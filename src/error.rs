@@ -27,4 +27,7 @@ pub enum Error {
     /// An export failed.
     #[error(transparent)]
     Export(#[from] crate::export::ExportError),
+    /// A ledger write was refused or failed.
+    #[error(transparent)]
+    Ledger(#[from] crate::ledger::LedgerError),
 }

@@ -7,6 +7,7 @@ mod crs;
 mod export;
 mod import;
 mod keys;
+mod ledger;
 mod nearest;
 mod outlets;
 mod route;
@@ -47,6 +48,8 @@ pub enum Command {
     Export(Box<export::ExportArgs>),
     /// Transform coordinates between EPSG codes (x = longitude / easting), like PROJ's cs2cs.
     Crs(crs::CrsArgs),
+    /// The loyalty ledger: ingest, month end, verify, statements, balances.
+    Ledger(ledger::LedgerArgs),
 }
 
 /// Runs the parsed command line.
@@ -61,5 +64,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(a) => keys::run(a),
         Command::Export(a) => export::run(&cli.data_dir, *a),
         Command::Crs(a) => crs::run(a),
+        Command::Ledger(a) => ledger::run(a),
     }
 }

@@ -1,1 +1,1201 @@
-//! Integration tests: ledger.
+//! Integration tests: ledger. Every scenario runs on SQLite (temp dir) and on PostgreSQL
+//! (`STORENET_TEST_DATABASE_URL`, a fresh schema per test; skipped with a notice when unset,
+//! unless `STORENET_REQUIRE_POSTGRES=1`).
+
+use crate::common::fixture;
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::Executor;
+use std::collections::BTreeSet;
+use std::time::Duration;
+use storenet::db::Db;
+use storenet::ledger::*;
+use storenet::model::{ChainId, Outlet, OutletId};
+use storenet::offers::{Benefit, Level, Offer};
+use uuid::Uuid;
+
+// ---------------------------------------------------------------- backends
+
+struct Backend {
+    ledger: SqlLedger,
+    db: Db,
+    _dir: Option<tempfile::TempDir>,
+    schema: Option<(String, String)>,
+}
+
+async fn sqlite() -> Backend {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("ledger.db").display());
+    let db = Db::open(&url).await.unwrap();
+    Backend {
+        ledger: SqlLedger::new(db.clone(), Rules::default()).unwrap(),
+        db,
+        _dir: Some(dir),
+        schema: None,
+    }
+}
+
+/// A PostgreSQL ledger in a fresh schema, or `None` (with a notice) when no server is configured.
+async fn postgres() -> Option<Backend> {
+    let Ok(url) = std::env::var("STORENET_TEST_DATABASE_URL") else {
+        if std::env::var("STORENET_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+            panic!("STORENET_REQUIRE_POSTGRES=1 but STORENET_TEST_DATABASE_URL is not set");
+        }
+        eprintln!(
+            "notice: STORENET_TEST_DATABASE_URL is not set; skipping the PostgreSQL half of this ledger test"
+        );
+        return None;
+    };
+    let schema = format!("t_{}", Uuid::now_v7().simple());
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap();
+    admin
+        .execute(format!("CREATE SCHEMA {schema}").as_str())
+        .await
+        .unwrap();
+    admin.close().await;
+    let path = schema.clone();
+    let pool = PgPoolOptions::new()
+        .max_connections(8)
+        .after_connect(move |conn, _| {
+            let sql = format!("SET search_path TO {path}");
+            Box::pin(async move {
+                conn.execute(sql.as_str()).await?;
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await
+        .unwrap();
+    let db = Db::Postgres(pool);
+    db.migrate().await.unwrap();
+    Some(Backend {
+        ledger: SqlLedger::new(db.clone(), Rules::default()).unwrap(),
+        db,
+        _dir: None,
+        schema: Some((url, schema)),
+    })
+}
+
+impl Backend {
+    async fn finish(self) {
+        if let Some((url, schema)) = self.schema {
+            drop(self.ledger);
+            if let Db::Postgres(p) = &self.db {
+                p.close().await;
+            }
+            let admin = PgPoolOptions::new()
+                .max_connections(1)
+                .connect(&url)
+                .await
+                .unwrap();
+            admin
+                .execute(format!("DROP SCHEMA {schema} CASCADE").as_str())
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Runs a scenario `async fn name(l: &SqlLedger, db: &Db)` on both backends.
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let b = super::sqlite().await;
+                super::$name(&b.ledger, &b.db).await;
+                b.finish().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(b) = super::postgres().await {
+                    super::$name(&b.ledger, &b.db).await;
+                    b.finish().await;
+                }
+            }
+        }
+    )+};
+}
+
+on_both_backends!(
+    points_follow_the_rules_and_exclude_ineligible_amounts,
+    purchases_of_all_cards_pool_in_the_household,
+    campaign_points_are_their_own_entries_outside_the_bonus_base,
+    month_end_grants_the_bonus_step_converts_points_and_runs_once,
+    plussa_money_expires_after_thirteen_months_oldest_first,
+    returns_reverse_points_in_part_and_refuse_unknown_or_excess,
+    redemption_never_goes_below_zero,
+    same_key_same_content_exists_and_other_content_conflicts,
+    concurrent_writers_to_one_household_lose_no_update,
+    verify_detects_a_tampered_cached_balance,
+    a_batch_with_one_bad_purchase_writes_nothing,
+    writes_dated_in_a_closed_month_are_refused,
+    corrections_are_entries_and_never_go_below_zero,
+    offers_at_an_outlet_follow_levels_dates_and_audience,
+);
+
+// ---------------------------------------------------------------- helpers
+
+fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap()
+}
+
+fn month(s: &str) -> Month {
+    s.parse().unwrap()
+}
+
+fn chain(s: &str) -> ChainId {
+    ChainId::new(s).unwrap()
+}
+
+/// A household `h` with cards `h*10+1` (primary, plastic) and `h*10+2` (secondary, mobile).
+async fn household<L: Ledger>(l: &L, h: i64) {
+    l.add_household(NewHousehold {
+        id: HouseholdId(h),
+        segments: BTreeSet::new(),
+        chosen_chains: BTreeSet::new(),
+    })
+    .await
+    .unwrap();
+    for (n, holder, kind) in [
+        (1, Holder::Primary, CardKind::Plastic),
+        (2, Holder::Secondary, CardKind::Mobile),
+    ] {
+        l.add_card(NewCard {
+            id: CardId(h * 10 + n),
+            household: HouseholdId(h),
+            holder,
+            kind,
+        })
+        .await
+        .unwrap();
+    }
+}
+
+fn purchase(
+    card: i64,
+    chain_id: &str,
+    amount: i64,
+    ineligible: i64,
+    when: DateTime<Utc>,
+) -> Purchase {
+    Purchase {
+        key: Uuid::now_v7(),
+        card: CardId(card),
+        outlet: OutletId(1),
+        chain: chain(chain_id),
+        amount_cents: amount,
+        ineligible_cents: ineligible,
+        at: when,
+    }
+}
+
+async fn assert_verified<L: Ledger>(l: &L) {
+    let v = l.verify().await.unwrap();
+    assert!(v.ok(), "verify found problems: {v:?}");
+}
+
+// ---------------------------------------------------------------- scenarios
+
+async fn points_follow_the_rules_and_exclude_ineligible_amounts<L: Ledger>(l: &L, _: &Db) {
+    household(l, 1).await;
+    // €45.99 of which €12.50 alcohol: €33.49 eligible → 33 points.
+    let r = l
+        .purchase(purchase(11, "k-market", 4_599, 1_250, at(2026, 10, 3)))
+        .await
+        .unwrap();
+    assert_eq!(r.status, WriteStatus::Created);
+    assert_eq!(
+        (r.value.household, r.value.points, r.value.campaign_points),
+        (HouseholdId(1), 33, 0)
+    );
+    // Entirely ineligible (bottle returns): no points.
+    let r = l
+        .purchase(purchase(11, "k-market", 800, 800, at(2026, 10, 3)))
+        .await
+        .unwrap();
+    assert_eq!(r.value.points, 0);
+    assert_eq!(l.balance(HouseholdId(1)).await.unwrap().points, 33);
+    // Refused: ineligible above the total, zero amount, unknown card.
+    assert!(matches!(
+        l.purchase(purchase(11, "k-market", 100, 101, at(2026, 10, 3)))
+            .await,
+        Err(LedgerError::Invalid {
+            field: "ineligible_cents",
+            ..
+        })
+    ));
+    assert!(matches!(
+        l.purchase(purchase(11, "k-market", 0, 0, at(2026, 10, 3)))
+            .await,
+        Err(LedgerError::Invalid {
+            field: "amount_cents",
+            ..
+        })
+    ));
+    assert!(matches!(
+        l.purchase(purchase(999, "k-market", 100, 0, at(2026, 10, 3)))
+            .await,
+        Err(LedgerError::UnknownCard(CardId(999)))
+    ));
+    assert_verified(l).await;
+}
+
+async fn purchases_of_all_cards_pool_in_the_household<L: Ledger>(l: &L, _: &Db) {
+    household(l, 1).await;
+    household(l, 2).await;
+    l.purchase(purchase(11, "k-market", 10_000, 0, at(2026, 10, 3)))
+        .await
+        .unwrap();
+    l.purchase(purchase(12, "k-rauta", 25_050, 0, at(2026, 10, 4)))
+        .await
+        .unwrap();
+    l.purchase(purchase(21, "k-market", 5_000, 0, at(2026, 10, 4)))
+        .await
+        .unwrap();
+    assert_eq!(l.balance(HouseholdId(1)).await.unwrap().points, 100 + 250);
+    assert_eq!(l.balance(HouseholdId(2)).await.unwrap().points, 50);
+    assert!(matches!(
+        l.balance(HouseholdId(3)).await,
+        Err(LedgerError::UnknownHousehold(HouseholdId(3)))
+    ));
+    // A card never moves to another household.
+    let moved = l
+        .add_card(NewCard {
+            id: CardId(11),
+            household: HouseholdId(2),
+            holder: Holder::Primary,
+            kind: CardKind::Plastic,
+        })
+        .await;
+    assert!(matches!(moved, Err(LedgerError::Conflict(_))));
+    assert_verified(l).await;
+}
+
+async fn campaign_points_are_their_own_entries_outside_the_bonus_base<L: Ledger>(l: &L, _: &Db) {
+    household(l, 1).await;
+    let double = Campaign {
+        key: Uuid::now_v7(),
+        chain: chain("k-rauta"),
+        title: "Double points at K-Rauta".into(),
+        starts: at(2026, 10, 1),
+        ends: at(2026, 10, 10),
+        extra: Extra::Multiplier(2),
+    };
+    assert_eq!(
+        l.add_campaign(double.clone()).await.unwrap().status,
+        WriteStatus::Created
+    );
+    assert_eq!(
+        l.add_campaign(double).await.unwrap().status,
+        WriteStatus::Exists
+    );
+    l.add_campaign(Campaign {
+        key: Uuid::now_v7(),
+        chain: chain("k-rauta"),
+        title: "50 extra points".into(),
+        starts: at(2026, 10, 5),
+        ends: at(2026, 10, 20),
+        extra: Extra::Fixed(50),
+    })
+    .await
+    .unwrap();
+    // €340 at K-Rauta during both campaigns: 340 base + 340 (double) + 50 (fixed).
+    let r = l
+        .purchase(purchase(11, "k-rauta", 34_000, 0, at(2026, 10, 6)))
+        .await
+        .unwrap();
+    assert_eq!((r.value.points, r.value.campaign_points), (340, 390));
+    // Another chain: no campaign. After the campaigns: none either.
+    let r = l
+        .purchase(purchase(11, "k-market", 2_000, 0, at(2026, 10, 6)))
+        .await
+        .unwrap();
+    assert_eq!(r.value.campaign_points, 0);
+    let r = l
+        .purchase(purchase(11, "k-rauta", 1_000, 0, at(2026, 10, 25)))
+        .await
+        .unwrap();
+    assert_eq!(r.value.campaign_points, 0);
+    // Eligible €370 ≥ €350: the bonus step counts the €370 of purchases, not the campaign points.
+    let report = l.month_end(month("2026-10")).await.unwrap();
+    let s = l
+        .statement(HouseholdId(1), month("2026-10"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.eligible_cents, 37_000);
+    assert_eq!(s.points, 370);
+    assert_eq!(s.campaign_points, 390);
+    assert_eq!(s.bonus_step_bp, 100);
+    assert_eq!(s.bonus_points, 370);
+    assert_eq!(report.value.bonus_points, 370);
+    // 370 + 390 + 370 = 1,130 points → 1,000 converted to €5, 130 carried.
+    assert_eq!(
+        (s.converted_points, s.money_paid_cents, s.points_balance),
+        (1_000, 500, 130)
+    );
+    assert_verified(l).await;
+}
+
+async fn month_end_grants_the_bonus_step_converts_points_and_runs_once<L: Ledger>(l: &L, _: &Db) {
+    for h in 1..=3 {
+        household(l, h).await;
+    }
+    // Household 1: €349.99 eligible (below the first step). Household 2: €700 across both cards
+    // (3 %). Household 3: €2,000 (5 %, the top step).
+    l.purchase(purchase(11, "k-market", 34_999, 0, at(2026, 10, 2)))
+        .await
+        .unwrap();
+    l.purchase(purchase(21, "k-market", 40_000, 0, at(2026, 10, 2)))
+        .await
+        .unwrap();
+    l.purchase(purchase(22, "k-citymarket", 30_000, 0, at(2026, 10, 20)))
+        .await
+        .unwrap();
+    l.purchase(purchase(
+        31,
+        "k-citymarket",
+        210_000,
+        10_000,
+        at(2026, 10, 31),
+    ))
+    .await
+    .unwrap();
+    // November's purchase stays out of October.
+    l.purchase(purchase(31, "k-citymarket", 50_000, 0, at(2026, 11, 2)))
+        .await
+        .unwrap();
+
+    let first = l.month_end(month("2026-10")).await.unwrap();
+    assert_eq!(first.status, WriteStatus::Created);
+    let s1 = l
+        .statement(HouseholdId(1), month("2026-10"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((s1.bonus_step_bp, s1.bonus_points), (0, 0));
+    assert_eq!((s1.converted_points, s1.points_balance), (0, 349));
+    let s2 = l
+        .statement(HouseholdId(2), month("2026-10"))
+        .await
+        .unwrap()
+        .unwrap();
+    // 3 % of €700 = €21 in all; base 700 points = €3.50, bonus €17.50 = 3,500 points.
+    assert_eq!((s2.bonus_step_bp, s2.bonus_points), (300, 3_500));
+    assert_eq!(
+        (s2.converted_points, s2.money_paid_cents, s2.points_balance),
+        (4_000, 2_000, 200)
+    );
+    assert_eq!(s2.money_valid_to.to_string(), "2027-11-30");
+    let s3 = l
+        .statement(HouseholdId(3), month("2026-10"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (s3.eligible_cents, s3.bonus_step_bp, s3.bonus_points),
+        (200_000, 500, 18_000)
+    );
+    // 2,000 + 18,000 = 20,000 points → €100: 5 % of €2,000.
+    assert_eq!(s3.money_paid_cents, 10_000);
+    let b3 = l.balance(HouseholdId(3)).await.unwrap();
+    assert_eq!((b3.points, b3.money_cents), (500, 10_000));
+
+    // Idempotent: the second run changes nothing and answers the stored report.
+    let again = l.month_end(month("2026-10")).await.unwrap();
+    assert_eq!(again.status, WriteStatus::Exists);
+    assert_eq!(again.value, first.value);
+    assert_eq!(l.balance(HouseholdId(3)).await.unwrap(), b3);
+    assert!(l
+        .statement(HouseholdId(1), month("2026-09"))
+        .await
+        .unwrap()
+        .is_none());
+    assert_verified(l).await;
+}
+
+async fn plussa_money_expires_after_thirteen_months_oldest_first<L: Ledger>(l: &L, _: &Db) {
+    household(l, 1).await;
+    // October 2026: €1,000 at the 4 % step: 1,000 + 7,000 bonus points → €40, valid to 30 Nov 2027.
+    l.purchase(purchase(11, "k-market", 100_000, 0, at(2026, 10, 5)))
+        .await
+        .unwrap();
+    l.month_end(month("2026-10")).await.unwrap();
+    // December 2026: €500 at 2 %: 500 + 1,500 points → €10, valid to 31 Jan 2028.
+    l.purchase(purchase(11, "k-market", 50_000, 0, at(2026, 12, 5)))
+        .await
+        .unwrap();
+    l.month_end(month("2026-12")).await.unwrap();
+    assert_eq!(l.balance(HouseholdId(1)).await.unwrap().money_cents, 5_000);
+    // €3 used in January 2027 comes out of the oldest money.
+    l.redeem(Redemption {
+        key: Uuid::now_v7(),
+        household: HouseholdId(1),
+        cents: 300,
+        at: at(2027, 1, 10),
+    })
+    .await
+    .unwrap();
+    // October 2027: still valid.
+    let oct = l.month_end(month("2027-10")).await.unwrap();
+    assert_eq!(oct.value.money_expired_cents, 0);
+    // November 2027's end: the €37 left of October's €40 expires; December's €10 stays.
+    l.month_end(month("2027-11")).await.unwrap();
+    let s = l
+        .statement(HouseholdId(1), month("2027-11"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.money_expired_cents, 3_700);
+    assert_eq!(s.money_balance_cents, 1_000);
+    assert_eq!(l.balance(HouseholdId(1)).await.unwrap().money_cents, 1_000);
+    // Running the month end again expires nothing more; December keeps its money.
+    l.month_end(month("2027-11")).await.unwrap();
+    l.month_end(month("2027-12")).await.unwrap();
+    assert_eq!(l.balance(HouseholdId(1)).await.unwrap().money_cents, 1_000);
+    l.month_end(month("2028-01")).await.unwrap();
+    assert_eq!(l.balance(HouseholdId(1)).await.unwrap().money_cents, 0);
+    assert_verified(l).await;
+}
+
+async fn returns_reverse_points_in_part_and_refuse_unknown_or_excess<L: Ledger>(l: &L, _: &Db) {
+    household(l, 1).await;
+    l.add_campaign(Campaign {
+        key: Uuid::now_v7(),
+        chain: chain("intersport"),
+        title: "Triple points".into(),
+        starts: at(2026, 10, 1),
+        ends: at(2026, 11, 1),
+        extra: Extra::Multiplier(3),
+    })
+    .await
+    .unwrap();
+    // €100.00: 100 points, 200 campaign points.
+    let p = purchase(11, "intersport", 10_000, 0, at(2026, 10, 3));
+    l.purchase(p.clone()).await.unwrap();
+    let ret = |cents: i64| Return {
+        key: Uuid::now_v7(),
+        purchase: p.key,
+        amount_cents: cents,
+        at: at(2026, 10, 4),
+    };
+    // A third, then another third, then the rest: parts add up to exactly what was earned.
+    let a = l.return_goods(ret(3_333)).await.unwrap().value;
+    let b = l.return_goods(ret(3_333)).await.unwrap().value;
+    assert!(matches!(
+        l.return_goods(ret(3_335)).await,
+        Err(LedgerError::ReturnExceedsPurchase {
+            remaining: 3_334,
+            requested: 3_335,
+            ..
+        })
+    ));
+    let c = l.return_goods(ret(3_334)).await.unwrap().value;
+    assert_eq!((a.points, b.points, c.points), (33, 33, 34));
+    assert_eq!(a.points + b.points + c.points, 100);
+    assert_eq!(
+        a.campaign_points + b.campaign_points + c.campaign_points,
+        200
+    );
+    assert_eq!(l.balance(HouseholdId(1)).await.unwrap().points, 0);
+    assert!(matches!(
+        l.return_goods(ret(1)).await,
+        Err(LedgerError::ReturnExceedsPurchase { remaining: 0, .. })
+    ));
+    let unknown = Uuid::now_v7();
+    assert!(matches!(
+        l.return_goods(Return { purchase: unknown, ..ret(100) }).await,
+        Err(LedgerError::UnknownPurchase(u)) if u == unknown
+    ));
+    // Returns made in October take their eligible amount off October's bonus base.
+    l.month_end(month("2026-10")).await.unwrap();
+    let s = l
+        .statement(HouseholdId(1), month("2026-10"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            s.purchase_cents,
+            s.returned_cents,
+            s.eligible_cents,
+            s.points
+        ),
+        (10_000, 10_000, 0, 0)
+    );
+    assert_verified(l).await;
+}
+
+async fn redemption_never_goes_below_zero<L: Ledger>(l: &L, _: &Db) {
+    household(l, 1).await;
+    // €1,000 at the 4 % step: 8,000 points → €40.
+    l.purchase(purchase(11, "k-market", 100_000, 0, at(2026, 10, 3)))
+        .await
+        .unwrap();
+    l.month_end(month("2026-10")).await.unwrap();
+    assert_eq!(l.balance(HouseholdId(1)).await.unwrap().money_cents, 4_000);
+    let redeem = |cents| Redemption {
+        key: Uuid::now_v7(),
+        household: HouseholdId(1),
+        cents,
+        at: at(2026, 11, 5),
+    };
+    assert_eq!(
+        l.redeem(redeem(3_500)).await.unwrap().value.money_cents,
+        500
+    );
+    assert!(matches!(
+        l.redeem(redeem(501)).await,
+        Err(LedgerError::Insufficient {
+            available: 500,
+            requested: 501,
+            ..
+        })
+    ));
+    assert!(matches!(
+        l.redeem(redeem(0)).await,
+        Err(LedgerError::Invalid { .. })
+    ));
+    assert_eq!(l.redeem(redeem(500)).await.unwrap().value.money_cents, 0);
+    assert!(l.redeem(redeem(1)).await.is_err());
+    assert!(matches!(
+        l.redeem(Redemption {
+            household: HouseholdId(9),
+            ..redeem(1)
+        })
+        .await,
+        Err(LedgerError::UnknownHousehold(_))
+    ));
+    assert_eq!(l.balance(HouseholdId(1)).await.unwrap().money_cents, 0);
+    assert_verified(l).await;
+}
+
+async fn same_key_same_content_exists_and_other_content_conflicts<L: Ledger>(l: &L, _: &Db) {
+    household(l, 1).await;
+    let p = purchase(11, "k-market", 5_000, 0, at(2026, 10, 3));
+    let first = l.purchase(p.clone()).await.unwrap();
+    let again = l.purchase(p.clone()).await.unwrap();
+    assert_eq!(first.status, WriteStatus::Created);
+    assert_eq!(again.status, WriteStatus::Exists);
+    assert_eq!(again.value, first.value);
+    let other = Purchase {
+        amount_cents: 5_001,
+        ..p.clone()
+    };
+    assert!(matches!(
+        l.purchase(other).await,
+        Err(LedgerError::Conflict(_))
+    ));
+    // A purchase's key reused for a return, a redemption's for a purchase: conflicts.
+    let as_return = Return {
+        key: p.key,
+        purchase: p.key,
+        amount_cents: 100,
+        at: at(2026, 10, 4),
+    };
+    assert!(matches!(
+        l.return_goods(as_return).await,
+        Err(LedgerError::Conflict(_))
+    ));
+    let r = Redemption {
+        key: Uuid::now_v7(),
+        household: HouseholdId(1),
+        cents: 1,
+        at: at(2026, 10, 4),
+    };
+    let _ = l.redeem(r.clone()).await; // refused (no money) and so not stored
+    l.correct(Correction {
+        key: r.key,
+        household: HouseholdId(1),
+        unit: Unit::Cents,
+        delta: 100,
+        reason: "goodwill".into(),
+        at: at(2026, 10, 4),
+    })
+    .await
+    .unwrap();
+    assert!(matches!(
+        l.purchase(Purchase {
+            key: r.key,
+            ..p.clone()
+        })
+        .await,
+        Err(LedgerError::Conflict(_))
+    ));
+    // The same key twice inside one batch, and a batch resent whole.
+    let q = purchase(12, "k-market", 1_000, 0, at(2026, 10, 5));
+    let batch = vec![
+        q.clone(),
+        q.clone(),
+        purchase(12, "k-market", 2_000, 0, at(2026, 10, 5)),
+    ];
+    let w = l.purchase_batch(batch.clone()).await.unwrap();
+    assert_eq!(
+        w.iter().map(|w| w.status).collect::<Vec<_>>(),
+        [
+            WriteStatus::Created,
+            WriteStatus::Exists,
+            WriteStatus::Created
+        ]
+    );
+    let w = l.purchase_batch(batch).await.unwrap();
+    assert!(w.iter().all(|w| w.status == WriteStatus::Exists));
+    assert_eq!(
+        l.balance(HouseholdId(1)).await.unwrap().points,
+        50 + 10 + 20
+    );
+    assert_verified(l).await;
+}
+
+async fn concurrent_writers_to_one_household_lose_no_update<L: Ledger + Clone + 'static>(
+    l: &L,
+    _: &Db,
+) {
+    household(l, 1).await;
+    let tasks = 32;
+    let per_task = 25;
+    let mut handles = Vec::new();
+    for t in 0..tasks {
+        let l = l.clone();
+        handles.push(tokio::spawn(async move {
+            let mut sent = Vec::new();
+            for i in 0..per_task {
+                let card = 11 + (i % 2);
+                let p = purchase(
+                    card,
+                    "k-market",
+                    100 * (1 + t as i64 % 7) + 37,
+                    0,
+                    at(2026, 10, 3),
+                );
+                l.purchase(p.clone()).await.unwrap();
+                sent.push(p);
+            }
+            // Every client resends everything: nothing may double.
+            for p in &sent {
+                assert_eq!(
+                    l.purchase(p.clone()).await.unwrap().status,
+                    WriteStatus::Exists
+                );
+            }
+            sent.iter().map(|p| p.amount_cents / 100).sum::<i64>()
+        }));
+    }
+    let mut expected = 0;
+    for h in handles {
+        expected += h.await.unwrap();
+    }
+    assert_eq!(l.balance(HouseholdId(1)).await.unwrap().points, expected);
+    assert_verified(l).await;
+}
+
+async fn verify_detects_a_tampered_cached_balance<L: Ledger>(l: &L, db: &Db) {
+    household(l, 1).await;
+    l.purchase(purchase(11, "k-market", 5_000, 0, at(2026, 10, 3)))
+        .await
+        .unwrap();
+    assert_verified(l).await;
+    let sql = "UPDATE ledger_balances SET points = points + 1 WHERE household = 1";
+    match db {
+        Db::Sqlite(p) => {
+            sqlx::query(sql).execute(p).await.unwrap();
+        }
+        Db::Postgres(p) => {
+            sqlx::query(sql).execute(p).await.unwrap();
+        }
+    }
+    let v = l.verify().await.unwrap();
+    assert!(!v.ok());
+    assert!(
+        v.problems.iter().any(|p| p.contains("household 1")),
+        "{v:?}"
+    );
+    assert_eq!(v.points_sum, 1, "the books no longer balance");
+}
+
+async fn a_batch_with_one_bad_purchase_writes_nothing<L: Ledger>(l: &L, _: &Db) {
+    household(l, 1).await;
+    let mut batch: Vec<Purchase> = (0..50)
+        .map(|_| purchase(11, "k-market", 1_000, 0, at(2026, 10, 3)))
+        .collect();
+    batch[37].card = CardId(404);
+    let err = l.purchase_batch(batch.clone()).await.unwrap_err();
+    assert!(
+        matches!(&err, LedgerError::BatchItem { index: 37, source } if matches!(**source, LedgerError::UnknownCard(_))),
+        "{err:?}"
+    );
+    assert_eq!(l.balance(HouseholdId(1)).await.unwrap().points, 0);
+    assert_eq!(l.verify().await.unwrap().entries, 0);
+    batch[37].card = CardId(12);
+    assert_eq!(l.purchase_batch(batch).await.unwrap().len(), 50);
+    assert_eq!(l.balance(HouseholdId(1)).await.unwrap().points, 500);
+    let too_many = vec![purchase(11, "k-market", 1_000, 0, at(2026, 10, 3)); MAX_BATCH + 1];
+    assert!(matches!(
+        l.purchase_batch(too_many).await,
+        Err(LedgerError::Invalid { .. })
+    ));
+    assert_verified(l).await;
+}
+
+async fn writes_dated_in_a_closed_month_are_refused<L: Ledger>(l: &L, _: &Db) {
+    household(l, 1).await;
+    let p = purchase(11, "k-market", 10_000, 0, at(2026, 10, 3));
+    l.purchase(p.clone()).await.unwrap();
+    l.month_end(month("2026-10")).await.unwrap();
+    assert!(matches!(
+        l.purchase(purchase(11, "k-market", 1_000, 0, at(2026, 10, 30))).await,
+        Err(LedgerError::MonthClosed(m)) if m == "2026-10"
+    ));
+    // A resend of an October purchase still answers "exists"; a November return is fine.
+    assert_eq!(
+        l.purchase(p.clone()).await.unwrap().status,
+        WriteStatus::Exists
+    );
+    let r = l
+        .return_goods(Return {
+            key: Uuid::now_v7(),
+            purchase: p.key,
+            amount_cents: 5_000,
+            at: at(2026, 11, 2),
+        })
+        .await
+        .unwrap();
+    assert_eq!(r.value.points, 50);
+    assert_verified(l).await;
+}
+
+async fn corrections_are_entries_and_never_go_below_zero<L: Ledger>(l: &L, _: &Db) {
+    household(l, 1).await;
+    let c = |unit, delta| Correction {
+        key: Uuid::now_v7(),
+        household: HouseholdId(1),
+        unit,
+        delta,
+        reason: "customer service".into(),
+        at: at(2026, 10, 3),
+    };
+    assert_eq!(
+        l.correct(c(Unit::Points, 250)).await.unwrap().value.points,
+        250
+    );
+    assert_eq!(
+        l.correct(c(Unit::Points, -50)).await.unwrap().value.points,
+        200
+    );
+    assert!(matches!(
+        l.correct(c(Unit::Points, -201)).await,
+        Err(LedgerError::Insufficient {
+            available: 200,
+            requested: 201,
+            ..
+        })
+    ));
+    assert_eq!(
+        l.correct(c(Unit::Cents, 300))
+            .await
+            .unwrap()
+            .value
+            .money_cents,
+        300
+    );
+    assert!(l.correct(c(Unit::Cents, -301)).await.is_err());
+    assert!(l.correct(c(Unit::Cents, 0)).await.is_err());
+    let b = l.balance(HouseholdId(1)).await.unwrap();
+    assert_eq!((b.points, b.money_cents), (200, 300));
+    assert_eq!(l.verify().await.unwrap().entries, 3);
+    assert_verified(l).await;
+}
+
+fn outlets() -> Vec<Outlet> {
+    storenet::registry::csv::read_outlets(&fixture("outlets_small.csv")).unwrap()
+}
+
+fn offer(
+    id: &str,
+    level: Level,
+    percent: u8,
+    from: (i32, u32, u32),
+    to: (i32, u32, u32),
+    segments: &[&str],
+) -> Offer {
+    Offer {
+        id: id.into(),
+        level,
+        title: format!("offer {id}"),
+        benefit: Benefit::Discount { percent },
+        valid_from: chrono::NaiveDate::from_ymd_opt(from.0, from.1, from.2).unwrap(),
+        valid_to: chrono::NaiveDate::from_ymd_opt(to.0, to.1, to.2).unwrap(),
+        segments: segments.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+async fn offers_at_an_outlet_follow_levels_dates_and_audience<L: Ledger>(l: &L, _: &Db) {
+    let all = outlets();
+    let here = all
+        .iter()
+        .find(|o| o.chain.as_str() == "k-market")
+        .unwrap()
+        .clone();
+    let elsewhere = all
+        .iter()
+        .find(|o| o.chain.as_str() == "k-rauta")
+        .unwrap()
+        .clone();
+    let oct = ((2026, 10, 1), (2026, 10, 31));
+    let offers = vec![
+        offer("S-1", Level::Store(here.id), 20, oct.0, oct.1, &[]),
+        offer("S-2", Level::Store(elsewhere.id), 20, oct.0, oct.1, &[]),
+        offer(
+            "C-1",
+            Level::Chain(chain("k-market")),
+            15,
+            oct.0,
+            oct.1,
+            &[],
+        ),
+        offer("C-2", Level::Chain(chain("k-rauta")), 15, oct.0, oct.1, &[]),
+        offer("N-1", Level::Network, 10, oct.0, oct.1, &[]),
+        offer(
+            "N-2",
+            Level::Network,
+            10,
+            (2026, 11, 1),
+            (2026, 11, 30),
+            &[],
+        ),
+        offer("N-3", Level::Network, 30, oct.0, oct.1, &["napero"]),
+    ];
+    for o in &offers {
+        assert_eq!(
+            l.put_offer(o.clone()).await.unwrap().status,
+            WriteStatus::Created
+        );
+    }
+    assert_eq!(
+        l.put_offer(offers[0].clone()).await.unwrap().status,
+        WriteStatus::Exists
+    );
+    let changed = Offer {
+        title: "other".into(),
+        ..offers[0].clone()
+    };
+    assert!(matches!(
+        l.put_offer(changed).await,
+        Err(LedgerError::Conflict(_))
+    ));
+    let low = offer("X-1", Level::Network, 5, oct.0, oct.1, &[]);
+    assert!(matches!(
+        l.put_offer(low).await,
+        Err(LedgerError::Invalid { .. })
+    ));
+    assert_eq!(l.offers().await.unwrap().len(), 7);
+
+    let ids = |v: Vec<Offer>| v.into_iter().map(|o| o.id).collect::<Vec<_>>();
+    let when = at(2026, 10, 15);
+    assert_eq!(
+        ids(l.offers_at(&here, when, None).await.unwrap()),
+        ["S-1", "C-1", "N-1"]
+    );
+    assert_eq!(
+        ids(l.offers_at(&elsewhere, when, None).await.unwrap()),
+        ["S-2", "C-2", "N-1"]
+    );
+    assert_eq!(
+        ids(l.offers_at(&here, at(2026, 11, 15), None).await.unwrap()),
+        ["N-2"]
+    );
+    // 31 Oct 23:30 UTC is already 1 November in Helsinki.
+    let late = Utc.with_ymd_and_hms(2026, 10, 31, 23, 30, 0).unwrap();
+    assert_eq!(ids(l.offers_at(&here, late, None).await.unwrap()), ["N-2"]);
+
+    // A napero household that chose K-Rauta: sees the napero offer, not K-Market's chain offer.
+    l.add_household(NewHousehold {
+        id: HouseholdId(7),
+        segments: ["napero".to_string()].into(),
+        chosen_chains: [chain("k-rauta")].into(),
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        ids(l
+            .offers_at(&here, when, Some(HouseholdId(7)))
+            .await
+            .unwrap()),
+        ["S-1", "N-1", "N-3"]
+    );
+    assert!(matches!(
+        l.offers_at(&here, when, Some(HouseholdId(8))).await,
+        Err(LedgerError::UnknownHousehold(_))
+    ));
+    let book = storenet::offers::OfferBook::new(l.offers().await.unwrap());
+    assert_eq!(book.all().len(), 7);
+}
+
+#[test]
+fn only_the_right_key_may_write_each_level_of_offer() {
+    let oct = ((2026, 10, 1), (2026, 10, 31));
+    let store = offer("S", Level::Store(OutletId(5)), 20, oct.0, oct.1, &[]);
+    let chain_offer = offer("C", Level::Chain(chain("k-rauta")), 20, oct.0, oct.1, &[]);
+    let network = offer("N", Level::Network, 20, oct.0, oct.1, &[]);
+    let retailer = Scope {
+        outlets: [OutletId(5), OutletId(6)].into(),
+        ..Scope::default()
+    };
+    let other_retailer = Scope {
+        outlets: [OutletId(7)].into(),
+        ..Scope::default()
+    };
+    let k_rauta = Scope {
+        chain: Some(chain("k-rauta")),
+        ..Scope::default()
+    };
+    let intersport = Scope {
+        chain: Some(chain("intersport")),
+        ..Scope::default()
+    };
+    let household = Scope {
+        household: Some(HouseholdId(1)),
+        ..Scope::default()
+    };
+
+    assert!(can_write_offer(Role::Retailer, &retailer, &store));
+    assert!(!can_write_offer(Role::Retailer, &other_retailer, &store));
+    assert!(!can_write_offer(Role::Retailer, &retailer, &chain_offer));
+    assert!(!can_write_offer(Role::Retailer, &retailer, &network));
+
+    assert!(can_write_offer(Role::Chain, &k_rauta, &chain_offer));
+    assert!(!can_write_offer(Role::Chain, &intersport, &chain_offer));
+    assert!(!can_write_offer(Role::Chain, &k_rauta, &network));
+    assert!(!can_write_offer(Role::Chain, &k_rauta, &store));
+
+    assert!(can_write_offer(Role::Admin, &Scope::default(), &network));
+    for o in [&store, &chain_offer, &network] {
+        assert!(!can_write_offer(Role::Household, &household, o));
+    }
+
+    assert!(can_read_household(
+        Role::Household,
+        &household,
+        HouseholdId(1)
+    ));
+    assert!(!can_read_household(
+        Role::Household,
+        &household,
+        HouseholdId(2)
+    ));
+    assert!(!can_read_household(
+        Role::Retailer,
+        &retailer,
+        HouseholdId(1)
+    ));
+    assert!(!can_read_household(Role::Chain, &k_rauta, HouseholdId(1)));
+    assert!(can_read_household(
+        Role::Admin,
+        &Scope::default(),
+        HouseholdId(1)
+    ));
+}
+
+fn storenet(args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_storenet"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn ledger_cli_ingests_all_or_nothing_and_names_the_bad_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let f = |name: &str| fixture("ledger").join(name).display().to_string();
+    let run = |args: &[&str]| {
+        let mut v = vec!["ledger"];
+        v.extend_from_slice(args);
+        v.extend_from_slice(&["--database-url", &url]);
+        storenet(&v)
+    };
+    let (ok, _, err) = run(&["ingest", &f("cards.csv")]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(&["ingest", &f("purchases_bad_line4.csv")]);
+    assert!(!ok);
+    assert!(
+        err.contains("purchases_bad_line4.csv:4: unknown card 99"),
+        "{err}"
+    );
+    let (ok, _, err) = run(&["ingest", &f("purchases_bad_field.csv")]);
+    assert!(!ok);
+    assert!(
+        err.contains("purchases_bad_field.csv:2: field `amount_cents`"),
+        "{err}"
+    );
+    // Lines 2 and 3 of the bad file were good, yet nothing of it was applied.
+    let (ok, out, _) = run(&["balance", "--household", "1"]);
+    assert!(ok);
+    assert!(out.contains("\"points\": 0"), "{out}");
+
+    let (ok, out, err) = run(&["ingest", &f("purchases.csv")]);
+    assert!(ok, "{err}");
+    assert!(out.contains("3 new"), "{out}");
+    let (_, out, _) = run(&["ingest", &f("purchases.csv")]);
+    assert!(out.contains("0 new, 3 already recorded"), "{out}");
+    // 33 + 250 points on household 1's two cards.
+    let (_, out, _) = run(&["balance", "--household", "1"]);
+    assert!(out.contains("\"points\": 283"), "{out}");
+    let (ok, out, _) = run(&["month-end", "2026-10"]);
+    assert!(ok && out.contains("ran"), "{out}");
+    let (_, out, _) = run(&["month-end", "2026-10"]);
+    assert!(out.contains("had already run"), "{out}");
+    let (ok, out, _) = run(&["statement", "--household", "2", "--month", "2026-10"]);
+    assert!(ok);
+    let s: Statement = serde_json::from_str(&out).unwrap();
+    assert_eq!((s.bonus_step_bp, s.money_paid_cents), (400, 4_000));
+    let (ok, out, err) = run(&["verify"]);
+    assert!(ok, "{out}{err}");
+}
+
+/// Writes a cards file for households 1..=n and `files` purchase files of `per_file` rows;
+/// answers the expected points per household.
+fn crash_fixture(
+    dir: &std::path::Path,
+    n: i64,
+    files: usize,
+    per_file: usize,
+) -> std::collections::BTreeMap<i64, i64> {
+    use std::io::Write;
+    let mut cards = std::fs::File::create(dir.join("cards.csv")).unwrap();
+    writeln!(cards, "{CARDS_HEADER}").unwrap();
+    for h in 1..=n {
+        writeln!(cards, "{},{h},primary,plastic,,", h * 10 + 1).unwrap();
+        writeln!(cards, "{},{h},secondary,mobile,,", h * 10 + 2).unwrap();
+    }
+    let mut expected = std::collections::BTreeMap::new();
+    let mut seed = 0x2545F4914F6CDD1Du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for f in 0..files {
+        let mut out = std::fs::File::create(dir.join(format!("p{f}.csv"))).unwrap();
+        writeln!(out, "{PURCHASES_HEADER}").unwrap();
+        for _ in 0..per_file {
+            let h = (next() % n as u64) as i64 + 1;
+            let card = h * 10 + 1 + (next() % 2) as i64;
+            let amount = (next() % 30_000) as i64 + 1;
+            let ineligible = if next() % 5 == 0 { amount / 3 } else { 0 };
+            *expected.entry(h).or_insert(0) += (amount - ineligible) / 100;
+            writeln!(
+                out,
+                "{},{card},1,k-market,{amount},{ineligible},2026-10-0{}T10:00:00Z",
+                Uuid::now_v7(),
+                1 + next() % 9
+            )
+            .unwrap();
+        }
+    }
+    expected
+}
+
+/// Several `storenet ledger ingest` processes write at once and are killed with SIGKILL once the
+/// first file is committed; resending every file must give each household exactly its points.
+async fn sigkilled_ingest_loses_and_doubles_nothing(url: &str, db: &Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let (files, per_file) = (4, 10_000);
+    let expected = crash_fixture(dir.path(), 200, files, per_file);
+    let cli = |args: &[&str]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_storenet"));
+        c.arg("ledger").args(args).args(["--database-url", url]);
+        c
+    };
+    let path = |f: &str| dir.path().join(f).display().to_string();
+    assert!(cli(&["ingest", &path("cards.csv")])
+        .status()
+        .unwrap()
+        .success());
+    let mut children: Vec<_> = (0..files)
+        .map(|f| {
+            cli(&["ingest", &path(&format!("p{f}.csv"))])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let count = "SELECT COUNT(*) FROM ledger_purchases";
+    loop {
+        let n: i64 = match db {
+            Db::Sqlite(p) => sqlx::query_scalar(count).fetch_one(p).await.unwrap(),
+            Db::Postgres(p) => sqlx::query_scalar(count).fetch_one(p).await.unwrap(),
+        };
+        let done = children.iter_mut().all(|c| c.try_wait().unwrap().is_some());
+        if n > 0 || done {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    for c in &mut children {
+        let _ = c.kill(); // SIGKILL
+        let _ = c.wait();
+    }
+    let mut new = 0;
+    for f in 0..files {
+        let out = cli(&["ingest", &path(&format!("p{f}.csv"))])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        new += text
+            .split(": ")
+            .nth(2)
+            .and_then(|s| s.split(' ').next())
+            .unwrap()
+            .parse::<usize>()
+            .unwrap();
+    }
+    assert!(
+        new < files * per_file,
+        "at least one file was committed before the kill"
+    );
+    let l = SqlLedger::new(db.clone(), Rules::default()).unwrap();
+    for (h, points) in expected {
+        assert_eq!(
+            l.balance(HouseholdId(h)).await.unwrap().points,
+            points,
+            "household {h}"
+        );
+    }
+    assert_verified(&l).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkilled_ingest_loses_and_doubles_nothing_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("crash.db").display());
+    let db = Db::open(&url).await.unwrap();
+    sigkilled_ingest_loses_and_doubles_nothing(&url, &db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkilled_ingest_loses_and_doubles_nothing_postgres() {
+    let Some(b) = postgres().await else { return };
+    let (base, schema) = b.schema.clone().unwrap();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+    sigkilled_ingest_loses_and_doubles_nothing(&url, &b.db).await;
+    b.finish().await;
+}

@@ -1,0 +1,342 @@
+//! Ledger benchmarks: batched ingest, single acknowledged purchases, and the bare-insert limit.
+//!
+//! `cargo bench --bench ledger` runs criterion groups; with `STORENET_BENCH_FIGURES=1` it instead
+//! prints the figures the README quotes (purchases/s, p50/p99 latency) — see `benches/ledger.sh`.
+//! SQLite runs in a temp dir (WAL, `synchronous=FULL`); PostgreSQL runs when
+//! `STORENET_TEST_DATABASE_URL` is set, in a fresh schema.
+
+use chrono::{TimeZone, Utc};
+use criterion::{Criterion, Throughput};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::Executor;
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+use storenet::db::Db;
+use storenet::ledger::*;
+use storenet::model::{ChainId, OutletId};
+use uuid::Uuid;
+
+const HOUSEHOLDS: i64 = 20_000;
+const BATCH: usize = 10_000;
+
+struct Setup {
+    ledger: SqlLedger,
+    db: Db,
+    _dir: Option<tempfile::TempDir>,
+    name: &'static str,
+}
+
+async fn sqlite() -> Setup {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let db = Db::open(&url).await.expect("open sqlite");
+    let ledger = SqlLedger::new(db.clone(), Rules::default()).expect("rules");
+    Setup {
+        ledger,
+        db,
+        _dir: Some(dir),
+        name: "sqlite",
+    }
+}
+
+async fn postgres() -> Option<Setup> {
+    let url = std::env::var("STORENET_TEST_DATABASE_URL").ok()?;
+    let schema = format!("bench_{}", Uuid::now_v7().simple());
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .ok()?;
+    admin
+        .execute(format!("CREATE SCHEMA {schema}").as_str())
+        .await
+        .ok()?;
+    let path = schema.clone();
+    let pool = PgPoolOptions::new()
+        .max_connections(8)
+        .after_connect(move |c, _| {
+            let sql = format!("SET search_path TO {path}");
+            Box::pin(async move {
+                c.execute(sql.as_str()).await?;
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await
+        .ok()?;
+    let db = Db::Postgres(pool);
+    db.migrate().await.ok()?;
+    let ledger = SqlLedger::new(db.clone(), Rules::default()).ok()?;
+    Some(Setup {
+        ledger,
+        db,
+        _dir: None,
+        name: "postgres",
+    })
+}
+
+async fn enrol(l: &SqlLedger) {
+    let hs = (1..=HOUSEHOLDS)
+        .map(|h| NewHousehold {
+            id: HouseholdId(h),
+            segments: BTreeSet::new(),
+            chosen_chains: BTreeSet::new(),
+        })
+        .collect();
+    let cards = (1..=HOUSEHOLDS)
+        .flat_map(|h| {
+            [
+                NewCard {
+                    id: CardId(h * 10 + 1),
+                    household: HouseholdId(h),
+                    holder: Holder::Primary,
+                    kind: CardKind::Plastic,
+                },
+                NewCard {
+                    id: CardId(h * 10 + 2),
+                    household: HouseholdId(h),
+                    holder: Holder::Secondary,
+                    kind: CardKind::Mobile,
+                },
+            ]
+        })
+        .collect();
+    l.enrol(hs, cards, None).await.expect("enrol");
+}
+
+fn purchases(rng: &mut ChaCha8Rng, n: usize) -> Vec<Purchase> {
+    let chains = [
+        "k-market",
+        "k-supermarket",
+        "k-citymarket",
+        "k-rauta",
+        "teboil",
+    ];
+    let start = Utc
+        .with_ymd_and_hms(2026, 10, 1, 8, 0, 0)
+        .single()
+        .expect("valid date");
+    (0..n)
+        .map(|_| {
+            let amount = rng.gen_range(100..20_000);
+            Purchase {
+                key: Uuid::now_v7(),
+                card: CardId(rng.gen_range(1..=HOUSEHOLDS) * 10 + rng.gen_range(1..=2)),
+                outlet: OutletId(rng.gen_range(1..3_000)),
+                chain: ChainId::new(chains[rng.gen_range(0..chains.len())]).expect("slug"),
+                amount_cents: amount,
+                ineligible_cents: if rng.gen_bool(0.2) { amount / 4 } else { 0 },
+                at: start + chrono::Duration::seconds(rng.gen_range(0..25 * 86_400)),
+            }
+        })
+        .collect()
+}
+
+/// The limit: the same rows into a bare table (no key, no index) with the same settings, the
+/// same multi-row statements, one transaction per batch.
+async fn bare_insert(db: &Db, rows: &[Purchase]) -> Duration {
+    const COLS: usize = 11;
+    const ROWS: usize = 50;
+    let create = "CREATE TABLE IF NOT EXISTS bench_bare (key BYTEA, hash BIGINT, household BIGINT, card BIGINT, outlet BIGINT, \
+                  chain TEXT, amount BIGINT, ineligible BIGINT, at BIGINT, points BIGINT, campaign_points BIGINT)";
+    let sqlite = matches!(db, Db::Sqlite(_));
+    let sql_for = |n: usize| {
+        let mut s = String::from("INSERT INTO bench_bare VALUES ");
+        for r in 0..n {
+            if r > 0 {
+                s.push(',');
+            }
+            s.push('(');
+            for c in 0..COLS {
+                if c > 0 {
+                    s.push(',');
+                }
+                // `?n` for SQLite: it looks `$n` up by name, quadratic in the parameters.
+                let mark = if sqlite { '?' } else { '$' };
+                s.push_str(&format!("{mark}{}", r * COLS + c + 1));
+            }
+            s.push(')');
+        }
+        s
+    };
+    macro_rules! run {
+        ($pool:expr) => {{
+            let pool = $pool;
+            sqlx::query(create).execute(pool).await.expect("create");
+            let t = Instant::now();
+            for batch in rows.chunks(BATCH) {
+                let mut tx = pool.begin().await.expect("begin");
+                for chunk in batch.chunks(ROWS) {
+                    let sql = sql_for(chunk.len());
+                    let mut q = sqlx::query(&sql);
+                    for p in chunk {
+                        q = q
+                            .bind(p.key.as_bytes().to_vec())
+                            .bind(1i64)
+                            .bind(p.card.0 / 10)
+                            .bind(p.card.0)
+                            .bind(p.outlet.0 as i64)
+                            .bind(p.chain.as_str().to_string())
+                            .bind(p.amount_cents)
+                            .bind(p.ineligible_cents)
+                            .bind(p.at.timestamp_millis())
+                            .bind(p.amount_cents / 100)
+                            .bind(0i64);
+                    }
+                    q.execute(&mut *tx).await.expect("insert");
+                }
+                tx.commit().await.expect("commit");
+            }
+            t.elapsed()
+        }};
+    }
+    match db {
+        Db::Sqlite(p) => run!(p),
+        Db::Postgres(p) => run!(p),
+    }
+}
+
+fn pct(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn figures(s: Setup) {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    enrol(&s.ledger).await;
+    let n = 200_000;
+    let rows = purchases(&mut rng, n);
+    let t = Instant::now();
+    for b in rows.chunks(BATCH) {
+        s.ledger.purchase_batch(b.to_vec()).await.expect("batch");
+    }
+    let batched = n as f64 / t.elapsed().as_secs_f64();
+
+    let bare_rows = purchases(&mut rng, n);
+    let bare = n as f64 / bare_insert(&s.db, &bare_rows).await.as_secs_f64();
+
+    // Single purchases, one at a time: each waits for its own commit.
+    let singles = purchases(&mut rng, 2_000);
+    let mut lat = Vec::with_capacity(singles.len());
+    for p in singles {
+        let t = Instant::now();
+        s.ledger.purchase(p).await.expect("purchase");
+        lat.push(t.elapsed());
+    }
+    lat.sort();
+
+    // Many clients sending single purchases at once: the writer gathers them into batches.
+    let clients = 256;
+    let per_client = 200;
+    let mut work: Vec<Vec<Purchase>> = (0..clients)
+        .map(|_| purchases(&mut rng, per_client))
+        .collect();
+    let t = Instant::now();
+    let mut handles = Vec::new();
+    for batch in work.drain(..) {
+        let l = s.ledger.clone();
+        handles.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(batch.len());
+            for p in batch {
+                let t = Instant::now();
+                l.purchase(p).await.expect("purchase");
+                lat.push(t.elapsed());
+            }
+            lat
+        }));
+    }
+    let mut conc_lat = Vec::new();
+    for h in handles {
+        conc_lat.extend(h.await.expect("task"));
+    }
+    let concurrent = (clients * per_client) as f64 / t.elapsed().as_secs_f64();
+    conc_lat.sort();
+    let v = s.ledger.verify().await.expect("verify");
+    assert!(v.ok(), "verify after the benchmark: {v:?}");
+
+    println!("{}:", s.name);
+    println!("  batched ingest (10,000 per call): {batched:>10.0} purchases/s");
+    println!(
+        "  bare insert, same rows (limit):   {bare:>10.0} rows/s   (ledger = {:.0} % of the limit)",
+        100.0 * batched / bare
+    );
+    println!(
+        "  single purchase, one client:      p50 {:.2} ms, p99 {:.2} ms",
+        pct(&lat, 0.5).as_secs_f64() * 1e3,
+        pct(&lat, 0.99).as_secs_f64() * 1e3
+    );
+    println!(
+        "  {clients} concurrent clients, single:  {concurrent:>10.0} purchases/s, p50 {:.2} ms, p99 {:.2} ms",
+        pct(&conc_lat, 0.5).as_secs_f64() * 1e3,
+        pct(&conc_lat, 0.99).as_secs_f64() * 1e3
+    );
+}
+
+fn criterion_benches(c: &mut Criterion, rt: &tokio::runtime::Runtime, s: &Setup) {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let mut g = c.benchmark_group(format!("ledger/{}", s.name));
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
+    g.throughput(Throughput::Elements(BATCH as u64));
+    g.bench_function("purchase_batch_10000", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let rows = purchases(&mut rng, BATCH);
+                let t = Instant::now();
+                rt.block_on(s.ledger.purchase_batch(rows)).expect("batch");
+                total += t.elapsed();
+            }
+            total
+        })
+    });
+    g.bench_function("bare_insert_10000", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let rows = purchases(&mut rng, BATCH);
+                total += rt.block_on(bare_insert(&s.db, &rows));
+            }
+            total
+        })
+    });
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("single_purchase", |b| {
+        b.iter_custom(|iters| {
+            let rows = purchases(&mut rng, iters as usize);
+            let t = Instant::now();
+            for p in rows {
+                rt.block_on(s.ledger.purchase(p)).expect("purchase");
+            }
+            t.elapsed()
+        })
+    });
+    g.finish();
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut setups = vec![rt.block_on(sqlite())];
+    match rt.block_on(postgres()) {
+        Some(p) => setups.push(p),
+        None => {
+            eprintln!("notice: STORENET_TEST_DATABASE_URL unset or unreachable; PostgreSQL skipped")
+        }
+    }
+    if std::env::var("STORENET_BENCH_FIGURES").as_deref() == Ok("1") {
+        for s in setups {
+            rt.block_on(figures(s));
+        }
+        return;
+    }
+    let mut c = Criterion::default().configure_from_args();
+    for s in &setups {
+        rt.block_on(enrol(&s.ledger));
+        criterion_benches(&mut c, &rt, s);
+    }
+    c.final_summary();
+}

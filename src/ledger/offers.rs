@@ -1,0 +1,198 @@
+//! Offers on three levels in the database, the per-location view, and who may write them.
+
+use super::error::LedgerError;
+use super::sql::{args, Tx};
+use super::types::{HouseholdId, WriteStatus, Written};
+use crate::model::{ChainId, Outlet, OutletId};
+use crate::offers::{applies, Audience, Benefit, Level, Offer};
+use chrono::NaiveDate;
+use std::collections::BTreeSet;
+
+fn target(level: &Level) -> String {
+    match level {
+        Level::Store(id) => id.to_string(),
+        Level::Chain(c) => c.as_str().to_string(),
+        Level::Network => String::new(),
+    }
+}
+
+/// Checks an offer before it is stored: a discount is 10–100 %, extra points are positive, the
+/// window is not reversed and the id is set.
+pub fn validate_offer(o: &Offer) -> Result<(), LedgerError> {
+    if o.id.trim().is_empty() {
+        return Err(LedgerError::invalid("id", "an offer needs an id"));
+    }
+    match o.benefit {
+        Benefit::Discount { percent } if !(10..=100).contains(&percent) => {
+            return Err(LedgerError::invalid(
+                "benefit",
+                format!("a discount is 10..=100 percent, not {percent}"),
+            ))
+        }
+        Benefit::ExtraPoints { points: 0 } => {
+            return Err(LedgerError::invalid(
+                "benefit",
+                "extra points must be positive",
+            ))
+        }
+        _ => {}
+    }
+    if o.valid_from > o.valid_to {
+        return Err(LedgerError::invalid(
+            "valid_to",
+            "the offer ends before it starts",
+        ));
+    }
+    Ok(())
+}
+
+/// Stores an offer; idempotent by offer id (same content: exists; other content: conflict).
+pub(crate) async fn put_offer(tx: &mut Tx, o: &Offer) -> Result<Written<()>, LedgerError> {
+    let body = serde_json::to_string(o)?;
+    if let Some(r) = tx
+        .one(
+            "SELECT body FROM ledger_offers WHERE id = $1",
+            args![o.id.as_str()],
+        )
+        .await?
+    {
+        let stored: Offer = serde_json::from_str(&r.text(0)?)?;
+        return if stored == *o {
+            Ok(Written {
+                status: WriteStatus::Exists,
+                value: (),
+            })
+        } else {
+            Err(LedgerError::Conflict(format!("offer {}", o.id)))
+        };
+    }
+    validate_offer(o)?;
+    tx.exec(
+        "INSERT INTO ledger_offers (id, level, target, body, valid_from, valid_to) VALUES ($1, $2, $3, $4, $5, $6)",
+        args![o.id.as_str(), o.level.name(), target(&o.level), body,
+              o.valid_from.to_string(), o.valid_to.to_string()],
+    )
+    .await?;
+    Ok(Written {
+        status: WriteStatus::Created,
+        value: (),
+    })
+}
+
+/// Every stored offer, by id.
+pub(crate) async fn all_offers(tx: &mut Tx) -> Result<Vec<Offer>, LedgerError> {
+    let mut out = Vec::new();
+    for r in tx
+        .fetch("SELECT body FROM ledger_offers ORDER BY id", vec![])
+        .await?
+    {
+        out.push(serde_json::from_str(&r.text(0)?)?);
+    }
+    Ok(out)
+}
+
+/// The household's segments and chosen chains.
+pub(crate) async fn audience(tx: &mut Tx, h: HouseholdId) -> Result<Audience, LedgerError> {
+    let r = tx
+        .one(
+            "SELECT segments, chosen_chains FROM ledger_households WHERE id = $1",
+            args![h.0],
+        )
+        .await?
+        .ok_or(LedgerError::UnknownHousehold(h))?;
+    let split = |s: String| -> Vec<String> {
+        s.split(';')
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let segments = split(r.text(0)?).into_iter().collect();
+    let chosen_chains = split(r.text(1)?)
+        .into_iter()
+        .filter_map(|c| ChainId::new(&c).ok())
+        .collect();
+    Ok(Audience {
+        segments,
+        chosen_chains,
+    })
+}
+
+/// The offers valid at `outlet` on `day` for `audience` (`None`: untargeted offers only):
+/// the store's, the chain's, then the network's, each by id — [`crate::offers::applies`] decides.
+pub(crate) async fn offers_at(
+    tx: &mut Tx,
+    outlet: &Outlet,
+    day: NaiveDate,
+    audience: Option<&Audience>,
+) -> Result<Vec<Offer>, LedgerError> {
+    let d = day.to_string();
+    let rows = tx
+        .fetch(
+            "SELECT body FROM ledger_offers WHERE \
+             ((level = 'store' AND target = $1) OR (level = 'chain' AND target = $2) OR level = 'network') \
+             AND valid_from <= $3 AND valid_to >= $3",
+            args![outlet.id.to_string(), outlet.chain.as_str(), d],
+        )
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let o: Offer = serde_json::from_str(&r.text(0)?)?;
+        if applies(&o, outlet, day, audience) {
+            out.push(o);
+        }
+    }
+    let rank = |l: &Level| match l {
+        Level::Store(_) => 0,
+        Level::Chain(_) => 1,
+        Level::Network => 2,
+    };
+    out.sort_by(|a, b| (rank(&a.level), &a.id).cmp(&(rank(&b.level), &b.id)));
+    Ok(out)
+}
+
+/// The role an API key carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The programme's administrator: writes offers on every level.
+    Admin,
+    /// A chain's key: writes that chain's chain-level offers.
+    Chain,
+    /// A K-retailer's key: writes store-level offers of its own outlets.
+    Retailer,
+    /// A household's key: reads only its own balance and statements; writes no offers.
+    Household,
+}
+
+/// What a key is bound to: the chain of a chain key, the outlets of a retailer key, the household
+/// of a household key. Fields a role does not use are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// The chain (for [`Role::Chain`]).
+    pub chain: Option<ChainId>,
+    /// The retailer's own outlets (for [`Role::Retailer`]).
+    pub outlets: BTreeSet<OutletId>,
+    /// The household (for [`Role::Household`]).
+    pub household: Option<HouseholdId>,
+}
+
+/// May a key with `role` and `scope` write `offer`? Admin: any level (network offers are admin
+/// only); chain key: chain-level offers of its own chain; retailer key: store-level offers of its
+/// own outlets; household key: none.
+pub fn can_write_offer(role: Role, scope: &Scope, offer: &Offer) -> bool {
+    match (role, &offer.level) {
+        (Role::Admin, _) => true,
+        (Role::Chain, Level::Chain(c)) => scope.chain.as_ref() == Some(c),
+        (Role::Retailer, Level::Store(o)) => scope.outlets.contains(o),
+        _ => false,
+    }
+}
+
+/// May a key with `role` and `scope` read household `h`'s balance and statements? Admin: yes;
+/// household key: only its own; chain and retailer keys: no.
+pub fn can_read_household(role: Role, scope: &Scope, h: HouseholdId) -> bool {
+    match role {
+        Role::Admin => true,
+        Role::Household => scope.household == Some(h),
+        Role::Chain | Role::Retailer => false,
+    }
+}

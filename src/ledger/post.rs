@@ -1,0 +1,121 @@
+//! Double-entry posting: entries and the cached balances they move, in one transaction.
+
+use super::sql::{multi_values, Arg, Tx};
+use super::types::Unit;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// Programme account that issues points (purchases, campaigns, bonus; returns go back to it).
+pub(crate) const POINTS_ISSUED: &str = "programme/points-issued";
+/// Programme account receiving points converted to Plussa money.
+pub(crate) const POINTS_CONVERTED: &str = "programme/points-converted";
+/// Programme account paying Plussa money.
+pub(crate) const MONEY_ISSUED: &str = "programme/money-issued";
+/// Programme account receiving Plussa money used at checkouts.
+pub(crate) const MONEY_REDEEMED: &str = "programme/money-redeemed";
+/// Programme account receiving expired Plussa money.
+pub(crate) const MONEY_EXPIRED: &str = "programme/money-expired";
+/// Programme account on the other side of points corrections.
+pub(crate) const POINTS_CORRECTIONS: &str = "programme/corrections-points";
+/// Programme account on the other side of money corrections.
+pub(crate) const MONEY_CORRECTIONS: &str = "programme/corrections-money";
+
+/// One entry: `amount` moves between a household's account and a programme account.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub key: Option<Uuid>,
+    pub kind: &'static str,
+    pub unit: Unit,
+    pub household: i64,
+    /// True: programme → household; false: household → programme.
+    pub to_household: bool,
+    pub programme: &'static str,
+    /// Always > 0.
+    pub amount: i64,
+    pub at: i64,
+    pub valid_until: Option<i64>,
+}
+
+pub(crate) fn household_account(h: i64, unit: Unit) -> String {
+    match unit {
+        Unit::Points => format!("household/{h}/points"),
+        Unit::Cents => format!("household/{h}/money"),
+    }
+}
+
+const ENTRY_COLS: usize = 9;
+const ENTRY_ROWS: usize = 50;
+const BAL_ROWS: usize = 100;
+
+/// Writes the entries and moves the cached balances by the same amounts.
+pub(crate) async fn post(tx: &mut Tx, entries: &[Entry]) -> Result<(), sqlx::Error> {
+    // Ordered maps: rows are locked in key order, so concurrent instances on one PostgreSQL
+    // cannot deadlock on each other's balance rows.
+    let mut households: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    let mut programme: BTreeMap<&'static str, (Unit, i64)> = BTreeMap::new();
+    for chunk in entries.chunks(ENTRY_ROWS) {
+        let sql = multi_values(
+            "ledger_entries (key, kind, unit, src, dst, amount, household, at, valid_until)",
+            chunk.len(),
+            ENTRY_COLS,
+            "",
+        );
+        let mut args = Vec::with_capacity(chunk.len() * ENTRY_COLS);
+        for e in chunk {
+            debug_assert!(e.amount > 0);
+            let acct = household_account(e.household, e.unit);
+            let (src, dst) = if e.to_household {
+                (e.programme.to_string(), acct)
+            } else {
+                (acct, e.programme.to_string())
+            };
+            args.push(Arg::OptB(e.key.map(|k| k.as_bytes().to_vec())));
+            args.push(Arg::T(e.kind.to_string()));
+            args.push(Arg::T(e.unit.as_str().to_string()));
+            args.push(Arg::T(src));
+            args.push(Arg::T(dst));
+            args.push(Arg::I(e.amount));
+            args.push(Arg::I(e.household));
+            args.push(Arg::I(e.at));
+            args.push(Arg::OptI(e.valid_until));
+            let signed = if e.to_household { e.amount } else { -e.amount };
+            let h = households.entry(e.household).or_default();
+            match e.unit {
+                Unit::Points => h.0 += signed,
+                Unit::Cents => h.1 += signed,
+            }
+            programme.entry(e.programme).or_insert((e.unit, 0)).1 -= signed;
+        }
+        tx.exec(&sql, args).await?;
+    }
+    let hs: Vec<(i64, (i64, i64))> = households.into_iter().collect();
+    for chunk in hs.chunks(BAL_ROWS) {
+        let sql = multi_values(
+            "ledger_balances (household, points, money)",
+            chunk.len(),
+            3,
+            "ON CONFLICT (household) DO UPDATE SET points = ledger_balances.points + excluded.points, \
+             money = ledger_balances.money + excluded.money",
+        );
+        let mut args = Vec::with_capacity(chunk.len() * 3);
+        for (h, (p, m)) in chunk {
+            args.extend([Arg::I(*h), Arg::I(*p), Arg::I(*m)]);
+        }
+        tx.exec(&sql, args).await?;
+    }
+    if !programme.is_empty() {
+        let ps: Vec<_> = programme.into_iter().collect();
+        let sql = multi_values(
+            "ledger_programme (account, unit, balance)",
+            ps.len(),
+            3,
+            "ON CONFLICT (account) DO UPDATE SET balance = ledger_programme.balance + excluded.balance",
+        );
+        let mut args = Vec::with_capacity(ps.len() * 3);
+        for (a, (u, d)) in ps {
+            args.extend([Arg::from(a), Arg::from(u.as_str()), Arg::I(d)]);
+        }
+        tx.exec(&sql, args).await?;
+    }
+    Ok(())
+}

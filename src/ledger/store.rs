@@ -1,0 +1,823 @@
+//! The ledger's writes over one transaction: purchases in bulk, returns, redemptions,
+//! corrections, campaigns, households and cards. Every function validates before it writes, so a
+//! refused write leaves nothing behind and the others of the batch go on.
+
+use super::error::LedgerError;
+use super::post::{self, post, Entry};
+use super::rules::{Month, Rules};
+use super::sql::{args, in_list, multi_values, Arg, Tx};
+use super::types::*;
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// A write's outcome inside a batch: the database failing (outer) aborts the batch; a refusal
+/// (inner) is that write's own answer.
+pub(crate) type Outcome<T> = Result<Result<Written<T>, LedgerError>, sqlx::Error>;
+
+pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn created<T>(value: T) -> Written<T> {
+    Written {
+        status: WriteStatus::Created,
+        value,
+    }
+}
+
+fn exists<T>(value: T) -> Written<T> {
+    Written {
+        status: WriteStatus::Exists,
+        value,
+    }
+}
+
+/// A campaign as the purchase path needs it.
+#[derive(Debug, Clone)]
+pub(crate) struct CampaignRow {
+    chain: String,
+    starts: i64,
+    ends: i64,
+    multiplier: i64,
+    fixed: i64,
+}
+
+/// What a batch reads once: closed months and campaigns.
+#[derive(Debug, Default)]
+pub(crate) struct Ctx {
+    closed: Vec<(i64, i64, String)>,
+    campaigns: Vec<CampaignRow>,
+}
+
+impl Ctx {
+    pub(crate) async fn load(tx: &mut Tx) -> Result<Ctx, sqlx::Error> {
+        let mut closed = Vec::new();
+        for r in tx
+            .fetch("SELECT month FROM ledger_month_ends", vec![])
+            .await?
+        {
+            let m: String = r.text(0)?;
+            if let Ok(month) = m.parse::<Month>() {
+                closed.push((ms(month.start()), ms(month.end()), m));
+            }
+        }
+        let mut campaigns = Vec::new();
+        let rows = tx
+            .fetch(
+                "SELECT chain, starts, ends, multiplier, fixed_points FROM ledger_campaigns",
+                vec![],
+            )
+            .await?;
+        for r in rows {
+            campaigns.push(CampaignRow {
+                chain: r.text(0)?,
+                starts: r.i64(1)?,
+                ends: r.i64(2)?,
+                multiplier: r.i64(3)?,
+                fixed: r.i64(4)?,
+            });
+        }
+        Ok(Ctx { closed, campaigns })
+    }
+
+    fn closed_month(&self, at: i64) -> Option<&str> {
+        self.closed
+            .iter()
+            .find(|(s, e, _)| at >= *s && at < *e)
+            .map(|(_, _, m)| m.as_str())
+    }
+
+    fn campaign_points(&self, chain: &str, at: i64, base: i64) -> i64 {
+        self.campaigns
+            .iter()
+            .filter(|c| c.chain == chain && at >= c.starts && at < c.ends)
+            .map(|c| base * (c.multiplier - 1).max(0) + c.fixed)
+            .sum()
+    }
+
+    pub(crate) fn note_campaign(&mut self, c: &Campaign) {
+        let (multiplier, fixed) = match c.extra {
+            Extra::Multiplier(m) => (m as i64, 0),
+            Extra::Fixed(f) => (1, f as i64),
+        };
+        self.campaigns.push(CampaignRow {
+            chain: c.chain.as_str().to_string(),
+            starts: ms(c.starts),
+            ends: ms(c.ends),
+            multiplier,
+            fixed,
+        });
+    }
+
+    fn check_open(&self, at: DateTime<Utc>) -> Result<(), LedgerError> {
+        match self.closed_month(ms(at)) {
+            Some(m) => Err(LedgerError::MonthClosed(m.to_string())),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Card → household, filled on demand. Safe to keep: a card never changes household.
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    pub(crate) cards: HashMap<i64, i64>,
+}
+
+const KEY_CHUNK: usize = 50;
+const PURCHASE_COLS: usize = 11;
+const PURCHASE_ROWS: usize = 50;
+
+fn validate_purchase(p: &Purchase) -> Result<(), LedgerError> {
+    if p.amount_cents <= 0 {
+        return Err(LedgerError::invalid(
+            "amount_cents",
+            format!("{} is not positive", p.amount_cents),
+        ));
+    }
+    if p.ineligible_cents < 0 || p.ineligible_cents > p.amount_cents {
+        return Err(LedgerError::invalid(
+            "ineligible_cents",
+            format!(
+                "{} is not within 0..={}",
+                p.ineligible_cents, p.amount_cents
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Keys used by writes other than purchases.
+async fn foreign_keys(tx: &mut Tx, keys: &[Vec<u8>]) -> Result<HashSet<Uuid>, sqlx::Error> {
+    let mut out = HashSet::new();
+    for chunk in keys.chunks(KEY_CHUNK) {
+        let list = in_list(chunk.len());
+        let sql = format!(
+            "SELECT key FROM ledger_requests WHERE key IN {list} \
+             UNION ALL SELECT key FROM ledger_returns WHERE key IN {list}"
+        );
+        let rows = tx
+            .fetch(&sql, chunk.iter().map(|k| Arg::B(k.clone())).collect())
+            .await?;
+        for r in rows {
+            out.insert(r.uuid(0)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Records purchases in bulk; one answer per item, in order.
+pub(crate) async fn purchases(
+    tx: &mut Tx,
+    rules: &Rules,
+    cache: &mut Cache,
+    ctx: &Ctx,
+    items: &[&Purchase],
+) -> Result<Vec<Result<Written<PurchaseReceipt>, LedgerError>>, sqlx::Error> {
+    let keys: Vec<Vec<u8>> = items.iter().map(|p| p.key.as_bytes().to_vec()).collect();
+    let hashes: Vec<i64> = items.iter().map(|p| content_hash("purchase", p)).collect();
+
+    // Purchases already stored under these keys.
+    let mut stored: HashMap<Uuid, (i64, PurchaseReceipt)> = HashMap::new();
+    for chunk in keys.chunks(KEY_CHUNK) {
+        let sql = format!(
+            "SELECT key, hash, household, points, campaign_points FROM ledger_purchases WHERE key IN {}",
+            in_list(chunk.len())
+        );
+        let rows = tx
+            .fetch(&sql, chunk.iter().map(|k| Arg::B(k.clone())).collect())
+            .await?;
+        for r in rows {
+            stored.insert(
+                r.uuid(0)?,
+                (
+                    r.i64(1)?,
+                    PurchaseReceipt {
+                        household: HouseholdId(r.i64(2)?),
+                        points: r.i64(3)?,
+                        campaign_points: r.i64(4)?,
+                    },
+                ),
+            );
+        }
+    }
+    let foreign = foreign_keys(tx, &keys).await?;
+
+    // Cards not yet cached.
+    let missing: Vec<i64> = {
+        let mut seen = HashSet::new();
+        items
+            .iter()
+            .map(|p| p.card.0)
+            .filter(|c| !cache.cards.contains_key(c) && seen.insert(*c))
+            .collect()
+    };
+    for chunk in missing.chunks(KEY_CHUNK) {
+        let sql = format!(
+            "SELECT id, household FROM ledger_cards WHERE id IN {}",
+            in_list(chunk.len())
+        );
+        let rows = tx
+            .fetch(&sql, chunk.iter().map(|c| Arg::I(*c)).collect())
+            .await?;
+        for r in rows {
+            cache.cards.insert(r.i64(0)?, r.i64(1)?);
+        }
+    }
+
+    let mut out = Vec::with_capacity(items.len());
+    let mut fresh: Vec<(usize, PurchaseReceipt)> = Vec::new();
+    for (i, p) in items.iter().enumerate() {
+        let answer = (|| {
+            if let Some((h, receipt)) = stored.get(&p.key) {
+                return if *h == hashes[i] {
+                    Ok(exists(*receipt))
+                } else {
+                    Err(LedgerError::Conflict(p.key.to_string()))
+                };
+            }
+            if foreign.contains(&p.key) {
+                return Err(LedgerError::Conflict(p.key.to_string()));
+            }
+            validate_purchase(p)?;
+            let household = *cache
+                .cards
+                .get(&p.card.0)
+                .ok_or(LedgerError::UnknownCard(p.card))?;
+            ctx.check_open(p.at)?;
+            let points = rules.base_points(p.amount_cents - p.ineligible_cents);
+            let campaign_points = ctx.campaign_points(p.chain.as_str(), ms(p.at), points);
+            Ok(created(PurchaseReceipt {
+                household: HouseholdId(household),
+                points,
+                campaign_points,
+            }))
+        })();
+        if let Ok(w) = &answer {
+            if w.status == WriteStatus::Created {
+                // A key repeated inside the batch: the later copies answer like a stored one.
+                stored.insert(p.key, (hashes[i], w.value));
+                fresh.push((i, w.value));
+            }
+        }
+        out.push(answer);
+    }
+
+    let mut entries = Vec::with_capacity(fresh.len() * 2);
+    for chunk in fresh.chunks(PURCHASE_ROWS) {
+        let sql = multi_values(
+            "ledger_purchases (key, hash, household, card, outlet, chain, amount, ineligible, at, points, campaign_points)",
+            chunk.len(),
+            PURCHASE_COLS,
+            "",
+        );
+        let mut a = Vec::with_capacity(chunk.len() * PURCHASE_COLS);
+        for (i, r) in chunk {
+            let p = items[*i];
+            let at = ms(p.at);
+            a.push(Arg::B(keys[*i].clone()));
+            a.push(Arg::I(hashes[*i]));
+            a.push(Arg::I(r.household.0));
+            a.push(Arg::I(p.card.0));
+            a.push(Arg::I(p.outlet.0 as i64));
+            a.push(Arg::T(p.chain.as_str().to_string()));
+            a.push(Arg::I(p.amount_cents));
+            a.push(Arg::I(p.ineligible_cents));
+            a.push(Arg::I(at));
+            a.push(Arg::I(r.points));
+            a.push(Arg::I(r.campaign_points));
+            for (kind, amount) in [("purchase", r.points), ("campaign", r.campaign_points)] {
+                if amount > 0 {
+                    entries.push(Entry {
+                        key: Some(p.key),
+                        kind,
+                        unit: Unit::Points,
+                        household: r.household.0,
+                        to_household: true,
+                        programme: post::POINTS_ISSUED,
+                        amount,
+                        at,
+                        valid_until: None,
+                    });
+                }
+            }
+        }
+        tx.exec(&sql, a).await?;
+    }
+    post(tx, &entries).await?;
+    Ok(out)
+}
+
+/// Is `key` taken by a purchase or return (for writes kept in `ledger_requests`)?
+async fn key_taken_elsewhere(tx: &mut Tx, key: Uuid) -> Result<bool, sqlx::Error> {
+    Ok(tx
+        .one(
+            "SELECT 1 FROM ledger_purchases WHERE key = $1 UNION ALL SELECT 1 FROM ledger_returns WHERE key = $1",
+            args![key],
+        )
+        .await?
+        .is_some())
+}
+
+/// The stored answer of a keyed write, if the key was used.
+async fn stored_request<T: DeserializeOwned>(
+    tx: &mut Tx,
+    key: Uuid,
+    kind: &str,
+    hash: i64,
+) -> Result<Option<Result<Written<T>, LedgerError>>, LedgerError> {
+    if let Some(r) = tx
+        .one(
+            "SELECT kind, hash, result FROM ledger_requests WHERE key = $1",
+            args![key],
+        )
+        .await?
+    {
+        if r.text(0)? == kind && r.i64(1)? == hash {
+            let value: T = serde_json::from_str(&r.text(2)?)?;
+            return Ok(Some(Ok(exists(value))));
+        }
+        return Ok(Some(Err(LedgerError::Conflict(key.to_string()))));
+    }
+    if key_taken_elsewhere(tx, key).await? {
+        return Ok(Some(Err(LedgerError::Conflict(key.to_string()))));
+    }
+    Ok(None)
+}
+
+async fn record_request<T: Serialize>(
+    tx: &mut Tx,
+    key: Uuid,
+    kind: &str,
+    hash: i64,
+    value: &T,
+) -> Result<(), LedgerError> {
+    tx.exec(
+        "INSERT INTO ledger_requests (key, kind, hash, result) VALUES ($1, $2, $3, $4)",
+        args![key, kind, hash, serde_json::to_string(value)?],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Splits a database failure (abort the batch) from a refusal (this write's answer).
+fn split<T>(r: Result<Written<T>, LedgerError>) -> Outcome<T> {
+    match r {
+        Err(LedgerError::Db(e)) => Err(e),
+        other => Ok(other),
+    }
+}
+
+fn lock_suffix(tx: &Tx) -> &'static str {
+    // SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL instances need the row lock.
+    if tx.is_postgres() {
+        " FOR UPDATE"
+    } else {
+        ""
+    }
+}
+
+async fn balance_of(tx: &mut Tx, h: HouseholdId) -> Result<Option<Balance>, sqlx::Error> {
+    let sql = format!(
+        "SELECT points, money FROM ledger_balances WHERE household = $1{}",
+        lock_suffix(tx)
+    );
+    Ok(match tx.one(&sql, args![h.0]).await? {
+        Some(r) => Some(Balance {
+            household: h,
+            points: r.i64(0)?,
+            money_cents: r.i64(1)?,
+        }),
+        None => None,
+    })
+}
+
+/// A return: reverses the purchase's points in proportion, cumulatively exact.
+pub(crate) async fn return_goods(tx: &mut Tx, ctx: &Ctx, r: &Return) -> Outcome<ReturnReceipt> {
+    split(return_inner(tx, ctx, r).await)
+}
+
+async fn return_inner(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    r: &Return,
+) -> Result<Written<ReturnReceipt>, LedgerError> {
+    let hash = content_hash("return", r);
+    if let Some(row) = tx
+        .one(
+            "SELECT hash, household, points, campaign_points, eligible FROM ledger_returns WHERE key = $1",
+            args![r.key],
+        )
+        .await?
+    {
+        if row.i64(0)? != hash {
+            return Err(LedgerError::Conflict(r.key.to_string()));
+        }
+        return Ok(exists(ReturnReceipt {
+            household: HouseholdId(row.i64(1)?),
+            points: row.i64(2)?,
+            campaign_points: row.i64(3)?,
+            eligible_cents: row.i64(4)?,
+        }));
+    }
+    let taken = tx
+        .one(
+            "SELECT 1 FROM ledger_purchases WHERE key = $1 UNION ALL SELECT 1 FROM ledger_requests WHERE key = $1",
+            args![r.key],
+        )
+        .await?;
+    if taken.is_some() {
+        return Err(LedgerError::Conflict(r.key.to_string()));
+    }
+    if r.amount_cents <= 0 {
+        return Err(LedgerError::invalid(
+            "amount_cents",
+            format!("{} is not positive", r.amount_cents),
+        ));
+    }
+    let sql = format!(
+        "SELECT household, amount, ineligible, points, campaign_points, returned FROM ledger_purchases WHERE key = $1{}",
+        lock_suffix(tx)
+    );
+    let p = tx
+        .one(&sql, args![r.purchase])
+        .await?
+        .ok_or(LedgerError::UnknownPurchase(r.purchase))?;
+    let (household, amount, ineligible, points, campaign, before) = (
+        p.i64(0)?,
+        p.i64(1)?,
+        p.i64(2)?,
+        p.i64(3)?,
+        p.i64(4)?,
+        p.i64(5)?,
+    );
+    ctx.check_open(r.at)?;
+    let after = before + r.amount_cents;
+    if after > amount {
+        return Err(LedgerError::ReturnExceedsPurchase {
+            purchase: r.purchase,
+            remaining: amount - before,
+            requested: r.amount_cents,
+        });
+    }
+    // floor(total × after / amount) − floor(total × before / amount): the parts of all the
+    // returns of a purchase add up to exactly what it earned.
+    let part = |total: i64| {
+        let f = |x: i64| (total as i128 * x as i128 / amount as i128) as i64;
+        f(after) - f(before)
+    };
+    let receipt = ReturnReceipt {
+        household: HouseholdId(household),
+        points: part(points),
+        campaign_points: part(campaign),
+        eligible_cents: part(amount - ineligible),
+    };
+    let at = ms(r.at);
+    tx.exec(
+        "INSERT INTO ledger_returns (key, hash, purchase, household, amount, eligible, points, campaign_points, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        args![r.key, hash, r.purchase, household, r.amount_cents, receipt.eligible_cents,
+              receipt.points, receipt.campaign_points, at],
+    )
+    .await?;
+    tx.exec(
+        "UPDATE ledger_purchases SET returned = $1 WHERE key = $2",
+        args![after, r.purchase],
+    )
+    .await?;
+    let mut entries = Vec::new();
+    for (kind, amount) in [
+        ("return", receipt.points),
+        ("campaign-return", receipt.campaign_points),
+    ] {
+        if amount > 0 {
+            entries.push(Entry {
+                key: Some(r.key),
+                kind,
+                unit: Unit::Points,
+                household,
+                to_household: false,
+                programme: post::POINTS_ISSUED,
+                amount,
+                at,
+                valid_until: None,
+            });
+        }
+    }
+    post(tx, &entries).await?;
+    Ok(created(receipt))
+}
+
+/// Plussa money used at a checkout; never below zero.
+pub(crate) async fn redeem(tx: &mut Tx, ctx: &Ctx, r: &Redemption) -> Outcome<Balance> {
+    split(redeem_inner(tx, ctx, r).await)
+}
+
+async fn redeem_inner(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    r: &Redemption,
+) -> Result<Written<Balance>, LedgerError> {
+    let hash = content_hash("redemption", r);
+    if let Some(done) = stored_request(tx, r.key, "redemption", hash).await? {
+        return done;
+    }
+    if r.cents <= 0 {
+        return Err(LedgerError::invalid(
+            "cents",
+            format!("{} is not positive", r.cents),
+        ));
+    }
+    let mut bal = balance_of(tx, r.household)
+        .await?
+        .ok_or(LedgerError::UnknownHousehold(r.household))?;
+    ctx.check_open(r.at)?;
+    if bal.money_cents < r.cents {
+        return Err(LedgerError::Insufficient {
+            household: r.household,
+            unit: "cents",
+            available: bal.money_cents,
+            requested: r.cents,
+        });
+    }
+    post(
+        tx,
+        &[Entry {
+            key: Some(r.key),
+            kind: "redemption",
+            unit: Unit::Cents,
+            household: r.household.0,
+            to_household: false,
+            programme: post::MONEY_REDEEMED,
+            amount: r.cents,
+            at: ms(r.at),
+            valid_until: None,
+        }],
+    )
+    .await?;
+    bal.money_cents -= r.cents;
+    record_request(tx, r.key, "redemption", hash, &bal).await?;
+    Ok(created(bal))
+}
+
+/// A correction entry; refused if it would take the balance below zero.
+pub(crate) async fn correct(
+    tx: &mut Tx,
+    rules: &Rules,
+    ctx: &Ctx,
+    c: &Correction,
+) -> Outcome<Balance> {
+    split(correct_inner(tx, rules, ctx, c).await)
+}
+
+async fn correct_inner(
+    tx: &mut Tx,
+    rules: &Rules,
+    ctx: &Ctx,
+    c: &Correction,
+) -> Result<Written<Balance>, LedgerError> {
+    let hash = content_hash("correction", c);
+    if let Some(done) = stored_request(tx, c.key, "correction", hash).await? {
+        return done;
+    }
+    if c.delta == 0 {
+        return Err(LedgerError::invalid(
+            "delta",
+            "a correction of 0 moves nothing",
+        ));
+    }
+    if c.reason.trim().is_empty() {
+        return Err(LedgerError::invalid(
+            "reason",
+            "a correction needs a reason",
+        ));
+    }
+    let mut bal = balance_of(tx, c.household)
+        .await?
+        .ok_or(LedgerError::UnknownHousehold(c.household))?;
+    ctx.check_open(c.at)?;
+    let (current, programme, valid_until) = match c.unit {
+        Unit::Points => (&mut bal.points, post::POINTS_CORRECTIONS, None),
+        Unit::Cents => (
+            &mut bal.money_cents,
+            post::MONEY_CORRECTIONS,
+            (c.delta > 0).then(|| ms(rules.money_valid_until(Month::of(c.at)))),
+        ),
+    };
+    if *current + c.delta < 0 {
+        return Err(LedgerError::Insufficient {
+            household: c.household,
+            unit: c.unit.as_str(),
+            available: *current,
+            requested: -c.delta,
+        });
+    }
+    *current += c.delta;
+    post(
+        tx,
+        &[Entry {
+            key: Some(c.key),
+            kind: "correction",
+            unit: c.unit,
+            household: c.household.0,
+            to_household: c.delta > 0,
+            programme,
+            amount: c.delta.abs(),
+            at: ms(c.at),
+            valid_until,
+        }],
+    )
+    .await?;
+    record_request(tx, c.key, "correction", hash, &bal).await?;
+    Ok(created(bal))
+}
+
+/// A chain campaign.
+pub(crate) async fn campaign(tx: &mut Tx, c: &Campaign) -> Outcome<()> {
+    split(campaign_inner(tx, c).await)
+}
+
+async fn campaign_inner(tx: &mut Tx, c: &Campaign) -> Result<Written<()>, LedgerError> {
+    let hash = content_hash("campaign", c);
+    if let Some(done) = stored_request(tx, c.key, "campaign", hash).await? {
+        return done;
+    }
+    if c.starts >= c.ends {
+        return Err(LedgerError::invalid(
+            "ends",
+            "a campaign must end after it starts",
+        ));
+    }
+    let (multiplier, fixed) = match c.extra {
+        Extra::Multiplier(m) if m >= 2 => (m as i64, 0),
+        Extra::Fixed(f) if f >= 1 => (1, f as i64),
+        _ => {
+            return Err(LedgerError::invalid(
+                "extra",
+                "a multiplier must be at least 2 and fixed points at least 1",
+            ))
+        }
+    };
+    tx.exec(
+        "INSERT INTO ledger_campaigns (key, chain, title, starts, ends, multiplier, fixed_points) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        args![
+            c.key,
+            c.chain.as_str(),
+            c.title.as_str(),
+            ms(c.starts),
+            ms(c.ends),
+            multiplier,
+            fixed
+        ],
+    )
+    .await?;
+    record_request(tx, c.key, "campaign", hash, &()).await?;
+    Ok(created(()))
+}
+
+fn join<I: IntoIterator<Item = S>, S: AsRef<str>>(it: I) -> String {
+    it.into_iter()
+        .map(|s| s.as_ref().to_string())
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// A household joining; idempotent by id.
+pub(crate) async fn household(tx: &mut Tx, h: &NewHousehold) -> Outcome<()> {
+    split(household_inner(tx, h).await)
+}
+
+async fn household_inner(tx: &mut Tx, h: &NewHousehold) -> Result<Written<()>, LedgerError> {
+    let segments = join(&h.segments);
+    let chains = join(h.chosen_chains.iter().map(|c| c.as_str()));
+    if let Some(r) = tx
+        .one(
+            "SELECT segments, chosen_chains FROM ledger_households WHERE id = $1",
+            args![h.id.0],
+        )
+        .await?
+    {
+        return if r.text(0)? == segments && r.text(1)? == chains {
+            Ok(exists(()))
+        } else {
+            Err(LedgerError::Conflict(format!("household {}", h.id)))
+        };
+    }
+    if h.segments.iter().any(|s| s.is_empty() || s.contains(';')) {
+        return Err(LedgerError::invalid(
+            "segments",
+            "a segment is empty or holds `;`",
+        ));
+    }
+    tx.exec(
+        "INSERT INTO ledger_households (id, segments, chosen_chains, created_at) VALUES ($1, $2, $3, $4)",
+        args![h.id.0, segments, chains, ms(Utc::now())],
+    )
+    .await?;
+    tx.exec(
+        "INSERT INTO ledger_balances (household, points, money) VALUES ($1, 0, 0) ON CONFLICT (household) DO NOTHING",
+        args![h.id.0],
+    )
+    .await?;
+    Ok(created(()))
+}
+
+/// A card given to a household; idempotent by card number.
+pub(crate) async fn card(tx: &mut Tx, c: &NewCard) -> Outcome<()> {
+    split(card_inner(tx, c).await)
+}
+
+async fn card_inner(tx: &mut Tx, c: &NewCard) -> Result<Written<()>, LedgerError> {
+    if let Some(r) = tx
+        .one(
+            "SELECT household, holder, kind FROM ledger_cards WHERE id = $1",
+            args![c.id.0],
+        )
+        .await?
+    {
+        return if r.i64(0)? == c.household.0
+            && r.text(1)? == c.holder.as_str()
+            && r.text(2)? == c.kind.as_str()
+        {
+            Ok(exists(()))
+        } else {
+            Err(LedgerError::Conflict(format!("card {}", c.id)))
+        };
+    }
+    if tx
+        .one(
+            "SELECT 1 FROM ledger_households WHERE id = $1",
+            args![c.household.0],
+        )
+        .await?
+        .is_none()
+    {
+        return Err(LedgerError::UnknownHousehold(c.household));
+    }
+    tx.exec(
+        "INSERT INTO ledger_cards (id, household, holder, kind, created_at) VALUES ($1, $2, $3, $4, $5)",
+        args![c.id.0, c.household.0, c.holder.as_str(), c.kind.as_str(), ms(Utc::now())],
+    )
+    .await?;
+    Ok(created(()))
+}
+
+/// A household's balances (read).
+pub(crate) async fn balance(tx: &mut Tx, h: HouseholdId) -> Result<Balance, LedgerError> {
+    match tx
+        .one(
+            "SELECT points, money FROM ledger_balances WHERE household = $1",
+            args![h.0],
+        )
+        .await?
+    {
+        Some(r) => Ok(Balance {
+            household: h,
+            points: r.i64(0)?,
+            money_cents: r.i64(1)?,
+        }),
+        None => Err(LedgerError::UnknownHousehold(h)),
+    }
+}
+
+/// A household's statement of a month (read).
+pub(crate) async fn statement(
+    tx: &mut Tx,
+    h: HouseholdId,
+    month: Month,
+) -> Result<Option<Statement>, LedgerError> {
+    match tx
+        .one(
+            "SELECT body FROM ledger_statements WHERE household = $1 AND month = $2",
+            args![h.0, month.to_string()],
+        )
+        .await?
+    {
+        Some(r) => Ok(Some(serde_json::from_str(&r.text(0)?)?)),
+        None => Ok(None),
+    }
+}
+
+/// Insert rows `(household, month, body)` into the statements.
+pub(crate) async fn write_statements(
+    tx: &mut Tx,
+    rows: &[(i64, String, String)],
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(100) {
+        let sql = multi_values(
+            "ledger_statements (household, month, body)",
+            chunk.len(),
+            3,
+            "",
+        );
+        let mut a = Vec::with_capacity(chunk.len() * 3);
+        for (h, m, b) in chunk {
+            a.extend([Arg::I(*h), Arg::T(m.clone()), Arg::T(b.clone())]);
+        }
+        tx.exec(&sql, a).await?;
+    }
+    Ok(())
+}

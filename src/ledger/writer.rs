@@ -1,0 +1,287 @@
+//! The single writer: one tokio task takes every write from a channel, gathers whatever has
+//! queued into one transaction, commits, and only then answers each caller. Under load a batch
+//! holds many writes, so one `fsync` serves them all and throughput grows with load.
+
+use super::error::LedgerError;
+use super::month_end;
+use super::offers;
+use super::rules::{Month, Rules};
+use super::sql::Tx;
+use super::store::{self, Cache, Ctx};
+use super::types::*;
+use crate::db::Db;
+use crate::offers::Offer;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// Called with the number of rows written so far during a long ingest.
+pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
+
+/// Most writes gathered into one transaction.
+const MAX_GROUP: usize = 10_000;
+/// Rows per step of an all-or-nothing ingest (one progress report each).
+const ATOMIC_CHUNK: usize = 5_000;
+
+pub(crate) enum Op {
+    Household(NewHousehold),
+    Card(NewCard),
+    Purchase(Purchase),
+    Return(Return),
+    Redeem(Redemption),
+    Correct(Correction),
+    Campaign(Campaign),
+    Offer(Offer),
+}
+
+pub(crate) enum Done {
+    Unit(Written<()>),
+    Purchase(Written<PurchaseReceipt>),
+    Return(Written<ReturnReceipt>),
+    Balance(Written<Balance>),
+}
+
+type Reply<T> = oneshot::Sender<Result<T, LedgerError>>;
+
+pub(crate) enum Job {
+    Op(Op, Reply<Done>),
+    Atomic(
+        Vec<Purchase>,
+        Option<Progress>,
+        Reply<Vec<Written<PurchaseReceipt>>>,
+    ),
+    MonthEnd(Month, Reply<Written<MonthEndReport>>),
+    Enrol(
+        Vec<NewHousehold>,
+        Vec<NewCard>,
+        Option<Progress>,
+        Reply<EnrolReport>,
+    ),
+}
+
+/// Starts the writer task; it ends when every sender is dropped.
+pub(crate) fn spawn(db: Db, rules: Arc<Rules>) -> mpsc::Sender<Job> {
+    let (tx, rx) = mpsc::channel(MAX_GROUP * 4);
+    tokio::spawn(run(db, rules, rx));
+    tx
+}
+
+async fn run(db: Db, rules: Arc<Rules>, mut rx: mpsc::Receiver<Job>) {
+    let mut cache = Cache::default();
+    let mut jobs = Vec::new();
+    while let Some(first) = rx.recv().await {
+        jobs.push(first);
+        while jobs.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let mut ops = Vec::new();
+        for job in jobs.drain(..) {
+            match job {
+                Job::Op(op, reply) => ops.push((op, reply)),
+                Job::Atomic(items, progress, reply) => {
+                    flush(&db, &rules, &mut cache, &mut ops).await;
+                    let r = atomic(&db, &rules, &mut cache, &items, progress).await;
+                    let _ = reply.send(r);
+                }
+                Job::Enrol(hs, cs, progress, reply) => {
+                    flush(&db, &rules, &mut cache, &mut ops).await;
+                    let r = enrol(&db, &hs, &cs, progress).await;
+                    if r.is_err() {
+                        cache.cards.clear();
+                    }
+                    let _ = reply.send(r);
+                }
+                Job::MonthEnd(m, reply) => {
+                    flush(&db, &rules, &mut cache, &mut ops).await;
+                    let _ = reply.send(run_month_end(&db, &rules, m).await);
+                }
+            }
+        }
+        flush(&db, &rules, &mut cache, &mut ops).await;
+    }
+}
+
+/// Commits the gathered writes in one transaction; if the database fails, retries each alone
+/// so that one bad write cannot sink the others.
+async fn flush(db: &Db, rules: &Rules, cache: &mut Cache, ops: &mut Vec<(Op, Reply<Done>)>) {
+    if ops.is_empty() {
+        return;
+    }
+    let (list, replies): (Vec<Op>, Vec<Reply<Done>>) = ops.drain(..).unzip();
+    match group(db, rules, cache, &list).await {
+        Ok(results) => {
+            for (r, reply) in results.into_iter().zip(replies) {
+                let _ = reply.send(r);
+            }
+        }
+        Err(e) if list.len() == 1 => {
+            cache.cards.clear();
+            if let Some(reply) = replies.into_iter().next() {
+                let _ = reply.send(Err(LedgerError::Db(e)));
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, writes = list.len(), "batch failed; retrying writes one by one");
+            cache.cards.clear();
+            for (op, reply) in list.into_iter().zip(replies) {
+                let r = match group(db, rules, cache, std::slice::from_ref(&op)).await {
+                    Ok(mut v) => v.pop().unwrap_or(Err(LedgerError::WriterStopped)),
+                    Err(e) => {
+                        cache.cards.clear();
+                        Err(LedgerError::Db(e))
+                    }
+                };
+                let _ = reply.send(r);
+            }
+        }
+    }
+}
+
+async fn group(
+    db: &Db,
+    rules: &Rules,
+    cache: &mut Cache,
+    ops: &[Op],
+) -> Result<Vec<Result<Done, LedgerError>>, sqlx::Error> {
+    let mut tx = Tx::begin(db).await?;
+    let mut ctx = Ctx::load(&mut tx).await?;
+    let mut out = Vec::with_capacity(ops.len());
+    let mut i = 0;
+    while i < ops.len() {
+        if matches!(ops[i], Op::Purchase(_)) {
+            let run: Vec<&Purchase> = ops[i..]
+                .iter()
+                .map_while(|o| match o {
+                    Op::Purchase(p) => Some(p),
+                    _ => None,
+                })
+                .collect();
+            i += run.len();
+            let res = store::purchases(&mut tx, rules, cache, &ctx, &run).await?;
+            out.extend(res.into_iter().map(|r| r.map(Done::Purchase)));
+            continue;
+        }
+        let r = match &ops[i] {
+            Op::Household(h) => store::household(&mut tx, h).await?.map(Done::Unit),
+            Op::Card(c) => store::card(&mut tx, c).await?.map(Done::Unit),
+            Op::Return(r) => store::return_goods(&mut tx, &ctx, r)
+                .await?
+                .map(Done::Return),
+            Op::Redeem(r) => store::redeem(&mut tx, &ctx, r).await?.map(Done::Balance),
+            Op::Correct(c) => store::correct(&mut tx, rules, &ctx, c)
+                .await?
+                .map(Done::Balance),
+            Op::Campaign(c) => {
+                let r = store::campaign(&mut tx, c).await?;
+                if matches!(&r, Ok(w) if w.status == WriteStatus::Created) {
+                    ctx.note_campaign(c);
+                }
+                r.map(Done::Unit)
+            }
+            Op::Offer(o) => match offers::put_offer(&mut tx, o).await {
+                Err(LedgerError::Db(e)) => return Err(e),
+                r => r.map(Done::Unit),
+            },
+            Op::Purchase(_) => unreachable!("purchases are handled above"),
+        };
+        out.push(r);
+        i += 1;
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+async fn atomic(
+    db: &Db,
+    rules: &Rules,
+    cache: &mut Cache,
+    items: &[Purchase],
+    progress: Option<Progress>,
+) -> Result<Vec<Written<PurchaseReceipt>>, LedgerError> {
+    let mut tx = Tx::begin(db).await?;
+    let ctx = Ctx::load(&mut tx).await?;
+    let mut out = Vec::with_capacity(items.len());
+    for (ci, chunk) in items.chunks(ATOMIC_CHUNK).enumerate() {
+        let refs: Vec<&Purchase> = chunk.iter().collect();
+        let res = match store::purchases(&mut tx, rules, cache, &ctx, &refs).await {
+            Ok(r) => r,
+            Err(e) => {
+                cache.cards.clear();
+                return Err(e.into());
+            }
+        };
+        for (k, r) in res.into_iter().enumerate() {
+            match r {
+                Ok(w) => out.push(w),
+                Err(e) => {
+                    tx.rollback().await?;
+                    cache.cards.clear();
+                    return Err(LedgerError::BatchItem {
+                        index: ci * ATOMIC_CHUNK + k,
+                        source: Box::new(e),
+                    });
+                }
+            }
+        }
+        if let Some(p) = &progress {
+            p(out.len() as u64);
+        }
+    }
+    if let Err(e) = tx.commit().await {
+        cache.cards.clear();
+        return Err(e.into());
+    }
+    Ok(out)
+}
+
+async fn run_month_end(
+    db: &Db,
+    rules: &Rules,
+    m: Month,
+) -> Result<Written<MonthEndReport>, LedgerError> {
+    let mut tx = Tx::begin(db).await?;
+    let r = month_end::month_end(&mut tx, rules, m).await?;
+    tx.commit().await?;
+    Ok(r)
+}
+
+async fn enrol(
+    db: &Db,
+    households: &[NewHousehold],
+    cards: &[NewCard],
+    progress: Option<Progress>,
+) -> Result<EnrolReport, LedgerError> {
+    let mut tx = Tx::begin(db).await?;
+    let mut report = EnrolReport::default();
+    let refused = |index: usize, e: LedgerError| LedgerError::BatchItem {
+        index,
+        source: Box::new(e),
+    };
+    for (i, h) in households.iter().enumerate() {
+        match store::household(&mut tx, h).await? {
+            Ok(w) if w.status == WriteStatus::Created => report.households_created += 1,
+            Ok(_) => report.households_existing += 1,
+            Err(e) => return Err(refused(i, e)),
+        }
+        if let Some(p) = progress.as_ref().filter(|_| i % 1_000 == 999) {
+            p(i as u64 + 1);
+        }
+    }
+    for (i, c) in cards.iter().enumerate() {
+        match store::card(&mut tx, c).await? {
+            Ok(w) if w.status == WriteStatus::Created => report.cards_created += 1,
+            Ok(_) => report.cards_existing += 1,
+            Err(e) => return Err(refused(households.len() + i, e)),
+        }
+        if let Some(p) = progress.as_ref().filter(|_| i % 1_000 == 999) {
+            p((households.len() + i) as u64 + 1);
+        }
+    }
+    tx.commit().await?;
+    if let Some(p) = &progress {
+        p((households.len() + cards.len()) as u64);
+    }
+    Ok(report)
+}
