@@ -18,4 +18,10 @@ pub enum Error {
     /// A spatial query was refused.
     #[error(transparent)]
     Query(#[from] crate::spatial::QueryError),
+    /// Household density could not be loaded.
+    #[error(transparent)]
+    Density(#[from] crate::density::DensityError),
+    /// A planning request failed.
+    #[error(transparent)]
+    Plan(#[from] crate::planning::PlanError),
 }

@@ -16,6 +16,7 @@ case "${1:-all}" in
   assign)  "$PY" benches/peers/assign.py ;;
   spopt)   "$PY" benches/peers/spopt.py "${@:2}" ;;
   all)
+    cargo bench --bench planning
     "$PY" benches/peers/assign.py
     "$PY" benches/peers/spopt.py
     ;;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 mod import;
 mod outlets;
+mod plan;
 mod synth;
 
 /// storenet: outlets, nearest stores, navigator exports, the loyalty ledger and network planning.
@@ -29,6 +30,8 @@ pub enum Command {
     Outlets(outlets::OutletsArgs),
     /// Validate an outlets file and report every problem.
     Import(import::ImportArgs),
+    /// Network planning against household density (coverage, catchments, gaps, what-if, site, huff).
+    Plan(plan::PlanArgs),
 }
 
 /// Runs the parsed command line.
@@ -37,5 +40,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Synth(a) => synth::run(&cli.data_dir, a),
         Command::Outlets(a) => outlets::run(&cli.data_dir, a),
         Command::Import(a) => import::run(&cli.data_dir, a),
+        Command::Plan(a) => plan::run(&cli.data_dir, a),
     }
 }

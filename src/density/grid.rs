@@ -211,7 +211,10 @@ impl Grid {
             let municipality = match muni {
                 Some(c) => {
                     let s = rec.get(c).unwrap_or("");
-                    Some(s.parse::<MunicipalityCode>().map_err(|e| bad(c, e.to_string()))?)
+                    Some(
+                        s.parse::<MunicipalityCode>()
+                            .map_err(|e| bad(c, e.to_string()))?,
+                    )
                 }
                 None => None,
             };
@@ -309,7 +312,9 @@ fn detect_crs(path: &Path, x: f64, y: f64) -> Result<Crs, DensityError> {
     } else {
         Err(DensityError::UnknownCrs {
             path: path.to_path_buf(),
-            reason: format!("first cell at ({x}, {y}) fits neither EPSG:3067, EPSG:2393 nor WGS84 over Finland"),
+            reason: format!(
+                "first cell at ({x}, {y}) fits neither EPSG:3067, EPSG:2393 nor WGS84 over Finland"
+            ),
         })
     }
 }
@@ -364,7 +369,11 @@ fn build(
                 })?
             };
             // Corners name their cell directly; points (cell centres in other CRSs) fall in it.
-            let (x, y) = if corners { (x + s / 2.0, y + s / 2.0) } else { (x, y) };
+            let (x, y) = if corners {
+                (x + s / 2.0, y + s / 2.0)
+            } else {
+                (x, y)
+            };
             let col = (x / s).floor() as i64;
             let row = (y / s).floor() as i64;
             Ok((col, row, r))

@@ -60,7 +60,9 @@ pub enum DensityError {
         path: PathBuf,
     },
     /// The coordinates are in no CRS we can recognise and none was given.
-    #[error("{path}: cannot tell the grid's CRS ({reason}); give it with --grid-crs 3067|4326|2393")]
+    #[error(
+        "{path}: cannot tell the grid's CRS ({reason}); give it with --grid-crs 3067|4326|2393"
+    )]
     UnknownCrs {
         /// The file.
         path: PathBuf,

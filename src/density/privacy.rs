@@ -52,6 +52,14 @@ impl<T: Copy> Figure<T> {
         (!self.is_suppressed()).then_some(self.value)
     }
 
+    /// The figure converted (km from metres, say), for the same area: the floor carries over.
+    pub fn map<U: Copy>(self, f: impl FnOnce(T) -> U) -> Figure<U> {
+        Figure {
+            value: f(self.value),
+            area_households: self.area_households,
+        }
+    }
+
     /// The value regardless of the floor: for computations inside the crate only.
     pub(crate) fn raw(&self) -> T {
         self.value

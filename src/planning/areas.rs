@@ -75,9 +75,15 @@ fn ring(x0: f64, y0: f64, x1: f64, y1: f64) -> Result<Vec<Vec<f64>>, PlanError> 
 }
 
 /// Cells merged along rows into rectangles, as one MultiPolygon in WGS84.
-pub(crate) fn runs_multipolygon(grid: &Grid, cells: &[usize]) -> Result<geojson::Geometry, PlanError> {
+pub(crate) fn runs_multipolygon(
+    grid: &Grid,
+    cells: &[usize],
+) -> Result<geojson::Geometry, PlanError> {
     let s = grid.cell_size_m() as i64;
-    let mut cr: Vec<(i64, i64)> = cells.iter().map(|&i| grid.col_row(&grid.cells()[i])).collect();
+    let mut cr: Vec<(i64, i64)> = cells
+        .iter()
+        .map(|&i| grid.col_row(&grid.cells()[i]))
+        .collect();
     cr.sort_by_key(|&(c, r)| (r, c));
     let mut polys = Vec::new();
     let mut k = 0;

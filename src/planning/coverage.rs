@@ -148,7 +148,10 @@ pub fn coverage(
             key,
             label,
             locs.len(),
-            cells.iter().zip(&near).map(|(c, n)| (c.hh(), c.ch(), dist(n))),
+            cells
+                .iter()
+                .zip(&near)
+                .map(|(c, n)| (c.hh(), c.ch(), dist(n))),
             &bands_m,
         );
         (r, near)
@@ -180,7 +183,10 @@ pub fn coverage(
     let mut per_muni: BTreeMap<Option<crate::model::MunicipalityCode>, Vec<(u64, u64, f64)>> =
         BTreeMap::new();
     for ((c, n), m) in cells.iter().zip(&near).zip(ctx.municipalities()) {
-        per_muni.entry(*m).or_default().push((c.hh(), c.ch(), dist(n)));
+        per_muni
+            .entry(*m)
+            .or_default()
+            .push((c.hh(), c.ch(), dist(n)));
     }
     let by_municipality = per_muni
         .into_iter()

@@ -26,8 +26,9 @@ pub struct Gap {
     pub nearest_outlet_name: String,
     /// Distance from the centre to it, metres.
     pub nearest_outlet_m: Real,
+    /// The cells of the area (indices into the grid's cells); not serialised.
     #[serde(skip)]
-    pub(crate) members: Vec<usize>,
+    pub members: Vec<usize>,
 }
 
 /// All gap areas, largest first.
@@ -85,7 +86,9 @@ pub fn gaps(
             let centre = LonLat::new(u[1].atan2(u[0]).to_degrees(), u[2].asin().to_degrees())
                 .unwrap_or(cells[r.cells[0]].centre);
             // The selection is not empty, so the centre has a nearest outlet.
-            let n = idx.nearest(&u).map_or((0, -1.0), |n| (n.site as usize, n.dot));
+            let n = idx
+                .nearest(&u)
+                .map_or((0, -1.0), |n| (n.site as usize, n.dot));
             Gap {
                 rank: 0,
                 cells: r.cells.len(),
@@ -99,7 +102,12 @@ pub fn gaps(
             }
         })
         .collect();
-    gaps.sort_by(|a, b| b.households.raw().cmp(&a.households.raw()).then(a.members[0].cmp(&b.members[0])));
+    gaps.sort_by(|a, b| {
+        b.households
+            .raw()
+            .cmp(&a.households.raw())
+            .then(a.members[0].cmp(&b.members[0]))
+    });
     for (k, g) in gaps.iter_mut().enumerate() {
         g.rank = k + 1;
     }
@@ -114,7 +122,10 @@ pub fn gaps(
 }
 
 /// Gap areas as GeoJSON (WGS84), with each area's figures as properties.
-pub fn gaps_geojson(ctx: &PlanContext, report: &GapReport) -> Result<geojson::FeatureCollection, PlanError> {
+pub fn gaps_geojson(
+    ctx: &PlanContext,
+    report: &GapReport,
+) -> Result<geojson::FeatureCollection, PlanError> {
     let mut features = Vec::new();
     for g in &report.gaps {
         let props = serde_json::to_value(g).map_err(|e| PlanError::Map(e.to_string()))?;

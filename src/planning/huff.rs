@@ -99,7 +99,11 @@ pub struct HuffReport {
 }
 
 /// Runs the Huff model over the grid for the selected outlets (and competitors).
-pub fn huff(ctx: &PlanContext, filter: &Filter, opts: &HuffOptions) -> Result<HuffReport, PlanError> {
+pub fn huff(
+    ctx: &PlanContext,
+    filter: &Filter,
+    opts: &HuffOptions,
+) -> Result<HuffReport, PlanError> {
     if !(opts.lambda.is_finite() && opts.lambda > 0.0) {
         return Err(bad("lambda", "must be > 0"));
     }
@@ -147,7 +151,8 @@ pub fn huff(ctx: &PlanContext, filter: &Filter, opts: &HuffOptions) -> Result<Hu
             let mut v: Vec<(u32, f64)> = tree
                 .locate_within_distance(*u, chord2)
                 .map(|s| {
-                    let d = sphere::metres_from_dot(sphere::dot(u, s.geom())).max(opts.min_distance_m);
+                    let d =
+                        sphere::metres_from_dot(sphere::dot(u, s.geom())).max(opts.min_distance_m);
                     (s.data, attr[s.data as usize] / d.powf(opts.lambda))
                 })
                 .collect();
@@ -186,13 +191,20 @@ pub fn huff(ctx: &PlanContext, filter: &Filter, opts: &HuffOptions) -> Result<Hu
             expected_households: Real::for_area(expected[i], expected[i].floor() as u64),
         })
         .collect();
-    rows.sort_by(|a, b| b.expected_households.raw().total_cmp(&a.expected_households.raw()));
+    rows.sort_by(|a, b| {
+        b.expected_households
+            .raw()
+            .total_cmp(&a.expected_households.raw())
+    });
     let share = |x: f64, n: u64| if n == 0 { 0.0 } else { x / n as f64 };
     let areas = areas
         .into_iter()
         .map(|(m, (hh, o, c))| HuffArea {
             municipality: m.map_or_else(|| "-".into(), |m| m.to_string()),
-            name: m.and_then(|m| ctx.municipality_name(m)).unwrap_or("").to_string(),
+            name: m
+                .and_then(|m| ctx.municipality_name(m))
+                .unwrap_or("")
+                .to_string(),
             households: Count::households(hh),
             share: Real::for_area(share(o, hh), hh),
             competitor_share: Real::for_area(share(c, hh), hh),

@@ -11,7 +11,9 @@ mod catchment;
 mod coverage;
 mod gaps;
 mod huff;
+pub mod map;
 pub mod nearest;
+pub mod output;
 mod points;
 pub mod site;
 pub mod sphere;
@@ -22,7 +24,9 @@ pub use catchment::{catchments, catchments_geojson, CatchmentReport, CatchmentRo
 pub use coverage::{coverage, Band, CoverageReport, CoverageRow, DEFAULT_BANDS_KM};
 pub use gaps::{gaps, gaps_geojson, Gap, GapReport};
 pub use huff::{default_attractiveness, huff, HuffArea, HuffOptions, HuffOutlet, HuffReport};
-pub use points::{read_candidates, read_competitors, read_municipality_centres, Competitor, Municipality};
+pub use points::{
+    read_candidates, read_competitors, read_municipality_centres, Competitor, Municipality,
+};
 pub use site::{suggest_sites, Objective, SiteOptions, SiteReport, SuggestedSite};
 pub use whatif::{what_if, NewOutlet, OutletChange, WhatIfReport};
 
@@ -30,7 +34,7 @@ use crate::density::{DensityError, Grid};
 use crate::model::{LonLat, MunicipalityCode, Outlet, OutletId};
 use crate::registry::Registry;
 use crate::spatial::Filter;
-use nearest::{NearestIndex, Nearest};
+use nearest::{Nearest, NearestIndex};
 use rayon::prelude::*;
 use sphere::Unit;
 use std::path::PathBuf;
@@ -113,14 +117,21 @@ impl PlanContext {
     /// Prepares a grid and registry. Cells without a municipality code take that of their nearest
     /// municipal centre (`data/sources/fi_municipality_centres.csv`) when `centres` is given.
     pub fn new(grid: Arc<Grid>, registry: Arc<Registry>, centres: &[Municipality]) -> Self {
-        let units: Vec<Unit> = grid.cells().par_iter().map(|c| sphere::unit(c.centre)).collect();
+        let units: Vec<Unit> = grid
+            .cells()
+            .par_iter()
+            .map(|c| sphere::unit(c.centre))
+            .collect();
         let idx = NearestIndex::new(centres.iter().map(|m| sphere::unit(m.centre)).collect());
         let near = idx.assign(&units);
         let municipality = grid
             .cells()
             .iter()
             .zip(near)
-            .map(|(c, n)| c.municipality.or_else(|| n.map(|n| centres[n.site as usize].code)))
+            .map(|(c, n)| {
+                c.municipality
+                    .or_else(|| n.map(|n| centres[n.site as usize].code))
+            })
             .collect();
         let municipality_names = centres.iter().map(|m| (m.code, m.name.clone())).collect();
         PlanContext {

@@ -130,7 +130,10 @@ impl NearestIndex {
                 Some(b) => d > b.dot || (d == b.dot && cand.site < b.site),
             };
             if better {
-                best = Some(Nearest { site: cand.site, dot: d });
+                best = Some(Nearest {
+                    site: cand.site,
+                    dot: d,
+                });
                 best_chord = (2.0 - 2.0 * d).max(0.0).sqrt();
             }
         }
@@ -183,7 +186,10 @@ impl NearestIndex {
         for (i, s) in self.sites.iter().enumerate() {
             let d = dot(p, s);
             if best.is_none_or(|b| d > b.dot) {
-                best = Some(Nearest { site: i as u32, dot: d });
+                best = Some(Nearest {
+                    site: i as u32,
+                    dot: d,
+                });
             }
         }
         best

@@ -84,7 +84,10 @@ fn bad(path: &Path, line: u64, field: &str, reason: impl std::fmt::Display) -> P
 }
 
 fn lonlat(path: &Path, t: &Table, line: u64, row: &[String]) -> Result<LonLat, PlanError> {
-    let (lo, la) = (t.col(path, &["lon", "longitude"])?, t.col(path, &["lat", "latitude"])?);
+    let (lo, la) = (
+        t.col(path, &["lon", "longitude"])?,
+        t.col(path, &["lat", "latitude"])?,
+    );
     let num = |i: usize, f: &str| {
         row[i]
             .parse::<f64>()
@@ -96,7 +99,10 @@ fn lonlat(path: &Path, t: &Table, line: u64, row: &[String]) -> Result<LonLat, P
 /// Reads `kunta,name,lon,lat[,population]` (the bundled `fi_municipality_centres.csv`).
 pub fn read_municipality_centres(path: &Path) -> Result<Vec<Municipality>, PlanError> {
     let t = read(path)?;
-    let (k, n) = (t.col(path, &["kunta", "code", "municipality"])?, t.col(path, &["name"])?);
+    let (k, n) = (
+        t.col(path, &["kunta", "code", "municipality"])?,
+        t.col(path, &["name"])?,
+    );
     t.rows
         .iter()
         .map(|(line, row)| {

@@ -107,7 +107,11 @@ pub fn suggest_sites(
     if opts.p > candidates.len() {
         return Err(bad(
             "p",
-            format!("{} is more than the {} candidates", opts.p, candidates.len()),
+            format!(
+                "{} is more than the {} candidates",
+                opts.p,
+                candidates.len()
+            ),
         ));
     }
     let outlets = ctx.select(existing);
@@ -166,7 +170,12 @@ pub fn suggest_sites(
             after_in += w;
         }
         let far = sphere::metres_from_dot(-1.0);
-        dsum_before += w as f64 * if locs.is_empty() { far } else { sphere::metres_from_dot(old) };
+        dsum_before += w as f64
+            * if locs.is_empty() {
+                far
+            } else {
+                sphere::metres_from_dot(old)
+            };
         dsum_after += w as f64 * sphere::metres_from_dot(best);
         if let Some(n) = new_near[i] {
             let gains = match opts.objective {

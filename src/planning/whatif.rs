@@ -69,7 +69,10 @@ pub fn what_if(
             return Err(PlanError::UnknownOutlet(*id));
         }
         if !selected.contains(id) {
-            return Err(bad("close", format!("outlet {id} is not among {}", describe(filter))));
+            return Err(bad(
+                "close",
+                format!("outlet {id} is not among {}", describe(filter)),
+            ));
         }
     }
     for n in open {
@@ -78,7 +81,10 @@ pub fn what_if(
         }
     }
     if open.is_empty() && close.is_empty() {
-        return Err(bad("open/close", "give at least one outlet to open or close"));
+        return Err(bad(
+            "open/close",
+            "give at least one outlet to open or close",
+        ));
     }
     let closed: HashSet<OutletId> = close.iter().copied().collect();
     // Sites: the selected outlets, then the opened ones.
@@ -96,17 +102,38 @@ pub fn what_if(
         .filter(|&i| names[i].0.is_none_or(|id| !closed.contains(&id)))
         .collect();
     if after_idx.is_empty() {
-        return Err(bad("close", "closing every outlet leaves nothing to plan with"));
+        return Err(bad(
+            "close",
+            "closing every outlet leaves nothing to plan with",
+        ));
     }
     let near_before = ctx.assign(&before_sites);
     let after_locs: Vec<LonLat> = after_idx.iter().map(|&i| locs[i]).collect();
     let near_after = ctx.assign(&after_locs);
     let cells = ctx.grid().cells();
-    let dist = |n: &Option<super::nearest::Nearest>| n.map_or(f64::INFINITY, |n| sphere::metres_from_dot(n.dot));
-    let before = row("before".into(), describe(filter), before_sites.len(),
-        cells.iter().zip(&near_before).map(|(c, n)| (c.hh(), c.ch(), dist(n))), &bands_m);
-    let after = row("after".into(), describe(filter), after_locs.len(),
-        cells.iter().zip(&near_after).map(|(c, n)| (c.hh(), c.ch(), dist(n))), &bands_m);
+    let dist = |n: &Option<super::nearest::Nearest>| {
+        n.map_or(f64::INFINITY, |n| sphere::metres_from_dot(n.dot))
+    };
+    let before = row(
+        "before".into(),
+        describe(filter),
+        before_sites.len(),
+        cells
+            .iter()
+            .zip(&near_before)
+            .map(|(c, n)| (c.hh(), c.ch(), dist(n))),
+        &bands_m,
+    );
+    let after = row(
+        "after".into(),
+        describe(filter),
+        after_locs.len(),
+        cells
+            .iter()
+            .zip(&near_after)
+            .map(|(c, n)| (c.hh(), c.ch(), dist(n))),
+        &bands_m,
+    );
     // (before, after, gained, lost) per site.
     let mut acc = vec![(0u64, 0u64, 0u64, 0u64); locs.len()];
     for ((c, b), a) in cells.iter().zip(&near_before).zip(&near_after) {

@@ -80,14 +80,23 @@ pub fn mclp(inst: &SiteInstance, p: usize, distance_m: f64) -> Result<Solution, 
     let m = inst.candidates.len();
     let mut covered = vec![false; inst.demand.len()];
     let gain = |k: usize, covered: &[bool]| -> u64 {
-        lists[k].iter().filter(|&&i| !covered[i as usize]).map(|&i| w[i as usize]).sum()
+        lists[k]
+            .iter()
+            .filter(|&&i| !covered[i as usize])
+            .map(|&i| w[i as usize])
+            .sum()
     };
     let init: Vec<u64> = (0..m).into_par_iter().map(|k| gain(k, &covered)).collect();
-    let mut heap: BinaryHeap<(u64, Reverse<usize>, usize)> =
-        init.iter().enumerate().map(|(k, &g)| (g, Reverse(k), 0)).collect();
+    let mut heap: BinaryHeap<(u64, Reverse<usize>, usize)> = init
+        .iter()
+        .enumerate()
+        .map(|(k, &g)| (g, Reverse(k), 0))
+        .collect();
     let mut chosen = Vec::with_capacity(p);
     while chosen.len() < p {
-        let Some((g, Reverse(k), stamp)) = heap.pop() else { break };
+        let Some((g, Reverse(k), stamp)) = heap.pop() else {
+            break;
+        };
         if stamp == chosen.len() {
             chosen.push(k);
             for &i in &lists[k] {
@@ -107,7 +116,12 @@ pub fn mclp(inst: &SiteInstance, p: usize, distance_m: f64) -> Result<Solution, 
             cov[i as usize] = true;
         }
     }
-    let objective = cov.iter().zip(w).filter(|(c, _)| **c).map(|(_, &w)| w as f64).sum();
+    let objective = cov
+        .iter()
+        .zip(w)
+        .filter(|(c, _)| **c)
+        .map(|(_, &w)| w as f64)
+        .sum();
     Ok(Solution { chosen, objective })
 }
 
@@ -170,11 +184,18 @@ fn swap_search_mclp(lists: &[Vec<u32>], w: &[u64], m: usize, chosen: &mut [usize
 }
 
 /// Brute force over every p-subset: the exact MCLP optimum of a small instance.
-pub fn mclp_brute_force(inst: &SiteInstance, p: usize, distance_m: f64) -> Result<Solution, PlanError> {
+pub fn mclp_brute_force(
+    inst: &SiteInstance,
+    p: usize,
+    distance_m: f64,
+) -> Result<Solution, PlanError> {
     check(inst, p)?;
     check_radius("distance", distance_m)?;
     let lists = cover_lists(inst, distance_m);
-    let mut best = Solution { chosen: vec![], objective: -1.0 };
+    let mut best = Solution {
+        chosen: vec![],
+        objective: -1.0,
+    };
     for_each_subset(inst.candidates.len(), p, &mut |s| {
         let mut cov = vec![false; inst.demand.len()];
         for &k in s {
@@ -182,9 +203,17 @@ pub fn mclp_brute_force(inst: &SiteInstance, p: usize, distance_m: f64) -> Resul
                 cov[i as usize] = true;
             }
         }
-        let obj: f64 = cov.iter().zip(&inst.weights).filter(|(c, _)| **c).map(|(_, &w)| w as f64).sum();
+        let obj: f64 = cov
+            .iter()
+            .zip(&inst.weights)
+            .filter(|(c, _)| **c)
+            .map(|(_, &w)| w as f64)
+            .sum();
         if obj > best.objective {
-            best = Solution { chosen: s.to_vec(), objective: obj };
+            best = Solution {
+                chosen: s.to_vec(),
+                objective: obj,
+            };
         }
     });
     Ok(best)
@@ -220,7 +249,11 @@ fn cost(d: f64) -> f64 {
 /// p-median: choose `p` candidates minimising Σ weight × distance to the nearest site, where
 /// `existing` (dot products to the existing network, per demand point) can already serve.
 /// Greedy with lazy evaluation, then vertex substitution until no swap improves.
-pub fn p_median(inst: &SiteInstance, p: usize, existing: Option<&[f64]>) -> Result<Solution, PlanError> {
+pub fn p_median(
+    inst: &SiteInstance,
+    p: usize,
+    existing: Option<&[f64]>,
+) -> Result<Solution, PlanError> {
     check(inst, p)?;
     let n = inst.demand.len();
     if existing.is_none() && n.saturating_mul(inst.candidates.len()) > 200_000_000 {
@@ -250,7 +283,8 @@ pub fn p_median(inst: &SiteInstance, p: usize, existing: Option<&[f64]>) -> Resu
         })
         .collect();
     let w = &inst.weights;
-    let total = |best: &[f64]| -> f64 { best.iter().zip(w).map(|(&b, &w)| w as f64 * cost(b)).sum() };
+    let total =
+        |best: &[f64]| -> f64 { best.iter().zip(w).map(|(&b, &w)| w as f64 * cost(b)).sum() };
     let gain = |k: usize, best: &[f64]| -> f64 {
         lists[k]
             .iter()
@@ -267,7 +301,9 @@ pub fn p_median(inst: &SiteInstance, p: usize, existing: Option<&[f64]>) -> Resu
         .collect::<Vec<_>>()
         .into();
     while chosen.len() < p {
-        let Some((_, Reverse(k), stamp)) = heap.pop() else { break };
+        let Some((_, Reverse(k), stamp)) = heap.pop() else {
+            break;
+        };
         if stamp == chosen.len() {
             chosen.push(k);
             for &(i, x) in &lists[k] {
@@ -279,7 +315,8 @@ pub fn p_median(inst: &SiteInstance, p: usize, existing: Option<&[f64]>) -> Resu
             heap.push((Ord64(gain(k, &best)), Reverse(k), chosen.len()));
         }
     }
-    // Vertex substitution: try replacing each chosen site by the best other candidate.
+    // Vertex substitution from the greedy start and a few seeded random starts: a 1-swap local
+    // optimum of p-median is often not global, and the restarts are cheap next to the lists.
     let serve = |set: &[usize]| -> Vec<f64> {
         let mut b = base.clone();
         for &k in set {
@@ -291,51 +328,81 @@ pub fn p_median(inst: &SiteInstance, p: usize, existing: Option<&[f64]>) -> Resu
         }
         b
     };
-    let mut obj = total(&serve(&chosen));
-    let mut improved = true;
-    let mut rounds = 0;
-    while improved && rounds < 10 * p + 10 {
-        improved = false;
-        rounds += 1;
-        for a in 0..chosen.len() {
-            let rest: Vec<usize> = chosen.iter().enumerate().filter(|(b, _)| *b != a).map(|(_, &k)| k).collect();
-            let b = serve(&rest);
-            let without = total(&b);
-            let cand = (0..inst.candidates.len())
-                .into_par_iter()
-                .filter(|k| !chosen.contains(k))
-                .map(|k| (gain(k, &b), Reverse(k)))
-                .max_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
-            if let Some((g, Reverse(k))) = cand {
-                if without - g < obj - 1e-6 * obj.abs().max(1.0) {
-                    chosen[a] = k;
-                    obj = without - g;
-                    improved = true;
+    let local_search = |mut chosen: Vec<usize>| -> (f64, Vec<usize>) {
+        let mut obj = total(&serve(&chosen));
+        let mut improved = true;
+        let mut rounds = 0;
+        while improved && rounds < 10 * p + 10 {
+            improved = false;
+            rounds += 1;
+            for a in 0..chosen.len() {
+                let rest: Vec<usize> = chosen
+                    .iter()
+                    .enumerate()
+                    .filter(|(b, _)| *b != a)
+                    .map(|(_, &k)| k)
+                    .collect();
+                let b = serve(&rest);
+                let without = total(&b);
+                let cand = (0..inst.candidates.len())
+                    .into_par_iter()
+                    .filter(|k| !chosen.contains(k))
+                    .map(|k| (gain(k, &b), Reverse(k)))
+                    .max_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+                if let Some((g, Reverse(k))) = cand {
+                    if without - g < obj - 1e-9 * obj.abs().max(1.0) {
+                        chosen[a] = k;
+                        obj = without - g;
+                        improved = true;
+                    }
                 }
             }
         }
+        (obj, chosen)
+    };
+    let (mut best_obj, mut best_set) = local_search(chosen);
+    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0x5eed);
+    for _ in 0..P_MEDIAN_RESTARTS {
+        let start = rand::seq::index::sample(&mut rng, inst.candidates.len(), p).into_vec();
+        let (o, s) = local_search(start);
+        if o < best_obj {
+            (best_obj, best_set) = (o, s);
+        }
     }
+    let mut chosen = best_set;
     chosen.sort_unstable();
     let objective = total(&serve(&chosen));
     Ok(Solution { chosen, objective })
 }
 
+/// Random restarts of the p-median local search after the greedy start.
+const P_MEDIAN_RESTARTS: usize = 8;
+
 /// Brute force over every p-subset: the exact p-median optimum of a small instance.
 pub fn p_median_brute_force(inst: &SiteInstance, p: usize) -> Result<Solution, PlanError> {
     check(inst, p)?;
-    let mut best = Solution { chosen: vec![], objective: f64::INFINITY };
+    let mut best = Solution {
+        chosen: vec![],
+        objective: f64::INFINITY,
+    };
     for_each_subset(inst.candidates.len(), p, &mut |s| {
         let obj: f64 = inst
             .demand
             .iter()
             .zip(&inst.weights)
             .map(|(d, &w)| {
-                let x = s.iter().map(|&k| dot(d, &inst.candidates[k])).fold(-1.0, f64::max);
+                let x = s
+                    .iter()
+                    .map(|&k| dot(d, &inst.candidates[k]))
+                    .fold(-1.0, f64::max);
                 w as f64 * cost(x)
             })
             .sum();
         if obj < best.objective {
-            best = Solution { chosen: s.to_vec(), objective: obj };
+            best = Solution {
+                chosen: s.to_vec(),
+                objective: obj,
+            };
         }
     });
     Ok(best)
@@ -409,10 +476,25 @@ mod tests {
     #[test]
     fn p_larger_than_candidates_and_bad_radius_are_refused() {
         let inst = instance(1, 10, 3);
-        assert!(matches!(mclp(&inst, 4, 1000.0), Err(PlanError::BadParam { field: "p", .. })));
-        assert!(matches!(mclp(&inst, 0, 1000.0), Err(PlanError::BadParam { field: "p", .. })));
-        assert!(matches!(mclp(&inst, 2, 0.0), Err(PlanError::BadParam { field: "distance", .. })));
-        assert!(matches!(mclp(&inst, 2, -5.0), Err(PlanError::BadParam { .. })));
+        assert!(matches!(
+            mclp(&inst, 4, 1000.0),
+            Err(PlanError::BadParam { field: "p", .. })
+        ));
+        assert!(matches!(
+            mclp(&inst, 0, 1000.0),
+            Err(PlanError::BadParam { field: "p", .. })
+        ));
+        assert!(matches!(
+            mclp(&inst, 2, 0.0),
+            Err(PlanError::BadParam {
+                field: "distance",
+                ..
+            })
+        ));
+        assert!(matches!(
+            mclp(&inst, 2, -5.0),
+            Err(PlanError::BadParam { .. })
+        ));
         assert!(p_median(&inst, 4, None).is_err());
     }
 }
