@@ -31,7 +31,7 @@ pub enum Command {
     /// Validate an outlets file and report every problem.
     Import(import::ImportArgs),
     /// Network planning against household density (coverage, catchments, gaps, what-if, site, huff).
-    Plan(plan::PlanArgs),
+    Plan(Box<plan::PlanArgs>),
 }
 
 /// Runs the parsed command line.
@@ -40,6 +40,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Synth(a) => synth::run(&cli.data_dir, a),
         Command::Outlets(a) => outlets::run(&cli.data_dir, a),
         Command::Import(a) => import::run(&cli.data_dir, a),
-        Command::Plan(a) => plan::run(&cli.data_dir, a),
+        Command::Plan(a) => plan::run(&cli.data_dir, *a),
     }
 }

@@ -119,13 +119,13 @@ impl Grid {
 
     /// Loads a grid CSV; see [`GridOptions`]. Errors name file, line and field.
     pub fn load(path: &Path, opts: &GridOptions) -> Result<Grid, DensityError> {
-        if !(opts.persons_per_household > 0.0) {
+        if opts.persons_per_household.is_nan() || opts.persons_per_household <= 0.0 {
             return Err(DensityError::BadOption {
                 option: "persons_per_household",
                 reason: "must be > 0".into(),
             });
         }
-        if !(opts.cardholders_per_household >= 0.0) {
+        if opts.cardholders_per_household.is_nan() || opts.cardholders_per_household < 0.0 {
             return Err(DensityError::BadOption {
                 option: "cardholders_per_household",
                 reason: "must be ≥ 0".into(),

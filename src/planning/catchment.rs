@@ -52,7 +52,9 @@ pub fn catchments(ctx: &PlanContext, filter: &Filter) -> Result<CatchmentReport,
         return Err(PlanError::NoOutlets(describe(filter)));
     }
     let near = ctx.assign(&outlets.iter().map(|o| o.location).collect::<Vec<_>>());
-    let mut acc: Vec<(usize, u64, u64, Vec<(f64, u64)>)> =
+    // Per outlet: cells, households, cardholders, (distance, households) of each cell.
+    type Acc = (usize, u64, u64, Vec<(f64, u64)>);
+    let mut acc: Vec<Acc> =
         vec![(0, 0, 0, Vec::new()); outlets.len()];
     let mut cell_owner = Vec::with_capacity(near.len());
     for (c, n) in ctx.grid().cells().iter().zip(&near) {

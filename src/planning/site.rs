@@ -197,7 +197,7 @@ pub fn suggest_sites(
             households: Count::households(h),
         })
         .collect();
-    sites.sort_by(|a, b| b.households.raw().cmp(&a.households.raw()));
+    sites.sort_by_key(|s| std::cmp::Reverse(s.households.raw()));
     for (r, s) in sites.iter_mut().enumerate() {
         s.rank = r + 1;
     }

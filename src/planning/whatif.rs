@@ -182,7 +182,7 @@ pub fn what_if(
             )
         })
         .collect();
-    changes.sort_by(|a, b| b.0.cmp(&a.0));
+    changes.sort_by_key(|c| std::cmp::Reverse(c.0));
     Ok(WhatIfReport {
         selection: describe(filter),
         before,

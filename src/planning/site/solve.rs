@@ -434,7 +434,7 @@ mod tests {
 
     fn instance(seed: u64, n: usize, m: usize) -> SiteInstance {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let mut pt = |rng: &mut rand_chacha::ChaCha8Rng| {
+        let pt = |rng: &mut rand_chacha::ChaCha8Rng| {
             sphere::unit(LonLat::new(rng.gen_range(24.0..26.0), rng.gen_range(60.2..61.2)).unwrap())
         };
         SiteInstance {
