@@ -54,8 +54,7 @@ pub fn catchments(ctx: &PlanContext, filter: &Filter) -> Result<CatchmentReport,
     let near = ctx.assign(&outlets.iter().map(|o| o.location).collect::<Vec<_>>());
     // Per outlet: cells, households, cardholders, (distance, households) of each cell.
     type Acc = (usize, u64, u64, Vec<(f64, u64)>);
-    let mut acc: Vec<Acc> =
-        vec![(0, 0, 0, Vec::new()); outlets.len()];
+    let mut acc: Vec<Acc> = vec![(0, 0, 0, Vec::new()); outlets.len()];
     let mut cell_owner = Vec::with_capacity(near.len());
     for (c, n) in ctx.grid().cells().iter().zip(&near) {
         // The selection is not empty, so every cell has a nearest outlet.

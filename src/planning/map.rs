@@ -80,11 +80,7 @@ fn map_err(e: impl std::fmt::Display) -> PlanError {
 
 /// Draws the map to `path` (`.png` or `.svg`), atomically (temporary file, then rename).
 pub fn draw(ctx: &PlanContext, spec: &MapSpec<'_>, path: &Path) -> Result<(), PlanError> {
-    static REGISTER: Once = Once::new();
-    REGISTER.call_once(|| {
-        // The bundled font is checked by the map tests; if it failed, text would be missing.
-        let _ = plotters::style::register_font(FAMILY, FontStyle::Normal, FONT);
-    });
+    register_font();
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -125,6 +121,40 @@ pub fn draw(ctx: &PlanContext, spec: &MapSpec<'_>, path: &Path) -> Result<(), Pl
             Err(e)
         }
     }
+}
+
+/// The map as PNG bytes (for an HTTP response): drawn through a private temporary file.
+pub fn png_bytes(ctx: &PlanContext, spec: &MapSpec<'_>) -> Result<Vec<u8>, PlanError> {
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("storenet-map-{}-{n}.png", std::process::id()));
+    draw(ctx, spec, &path)?;
+    let bytes = std::fs::read(&path).map_err(|source| PlanError::Io {
+        path: path.clone(),
+        source,
+    });
+    let _ = std::fs::remove_file(&path);
+    bytes
+}
+
+/// The map as SVG text.
+pub fn svg_string(ctx: &PlanContext, spec: &MapSpec<'_>) -> Result<String, PlanError> {
+    register_font();
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (W, H)).into_drawing_area();
+        render(ctx, spec, &root, 4)?;
+        root.present().map_err(map_err)?;
+    }
+    Ok(out)
+}
+
+fn register_font() {
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| {
+        // The bundled font is checked by the map tests; if it failed, text would be missing.
+        let _ = plotters::style::register_font(FAMILY, FontStyle::Normal, FONT);
+    });
 }
 
 fn tm35(p: LonLat) -> Option<(f64, f64)> {

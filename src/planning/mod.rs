@@ -61,7 +61,7 @@ pub enum PlanError {
     #[error("no outlets match the selection ({0})")]
     NoOutlets(String),
     /// A points file (candidates, competitors, municipal centres) could not be read.
-    #[error("reading {path}: {source}")]
+    #[error("reading {path}")]
     Io {
         /// The file.
         path: PathBuf,

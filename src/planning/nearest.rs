@@ -12,7 +12,6 @@ use super::sphere::{dot, Unit};
 use rayon::prelude::*;
 use rstar::primitives::GeomWithData;
 use rstar::RTree;
-use std::collections::HashMap;
 
 /// Cube side in unit-sphere units (≈ 6.4 km): measured best for Finnish outlet densities.
 const CUBE: f64 = 1.0e-3;
@@ -51,6 +50,12 @@ fn key(p: &Unit) -> Key {
         (p[1] / CUBE).floor() as i32,
         (p[2] / CUBE).floor() as i32,
     )
+}
+
+/// A cube key in one integer whose order groups equal keys (components offset to be positive).
+fn pack(k: Key) -> u64 {
+    let f = |v: i32| (v as i64 + (1 << 20)) as u64 & 0x1f_ffff;
+    (f(k.0) << 42) | (f(k.1) << 21) | f(k.2)
 }
 
 fn centre(k: Key) -> Unit {
@@ -145,23 +150,39 @@ impl NearestIndex {
         if self.sites.is_empty() {
             return vec![None; points.len()];
         }
-        // Cubes first: one R-tree query per occupied cube, shared by all its points.
-        let mut keys: Vec<Key> = points.par_iter().map(key).collect();
-        let per_point = keys.clone();
-        keys.par_sort_unstable();
-        keys.dedup();
-        let lists: Vec<Vec<Cand>> = keys.par_iter().map(|&k| self.candidates(k)).collect();
-        let slot: HashMap<Key, usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
-        points
+        // Sort the points by cube, then answer cube by cube: one R-tree query per occupied cube,
+        // shared by all its points, with the cube's candidates hot in cache.
+        let mut order: Vec<(u64, u32)> = points
             .par_iter()
-            .zip(per_point.par_iter())
-            .with_min_len(4096)
-            .map(|(p, k)| {
-                // Every key came from `points`, so the lookup always succeeds.
-                let i = slot.get(k).copied().unwrap_or(0);
-                Self::scan(&lists[i], &centre(*k), p)
+            .enumerate()
+            .map(|(i, p)| (pack(key(p)), i as u32))
+            .collect();
+        order.par_sort_unstable();
+        let starts: Vec<usize> = (0..order.len())
+            .into_par_iter()
+            .filter(|&i| i == 0 || order[i].0 != order[i - 1].0)
+            .collect();
+        let runs: Vec<Vec<(u32, Option<Nearest>)>> = starts
+            .par_iter()
+            .enumerate()
+            .map(|(r, &a)| {
+                let b = starts.get(r + 1).copied().unwrap_or(order.len());
+                let k = key(&points[order[a].1 as usize]);
+                let cands = self.candidates(k);
+                let c = centre(k);
+                order[a..b]
+                    .iter()
+                    .map(|&(_, i)| (i, Self::scan(&cands, &c, &points[i as usize])))
+                    .collect()
             })
-            .collect()
+            .collect();
+        let mut out = vec![None; points.len()];
+        for run in runs {
+            for (i, n) in run {
+                out[i as usize] = n;
+            }
+        }
+        out
     }
 
     /// The nearest site of one point, by the same rule as [`NearestIndex::assign`].

@@ -592,6 +592,8 @@ fn maps_draw_png_and_svg_and_refuse_other_formats() {
     map::draw(c, &spec, &svg).unwrap();
     assert!(std::fs::read_to_string(&svg).unwrap().contains("100 km"));
     assert!(map::draw(c, &spec, &dir.path().join("gaps.bmpx")).is_err());
+    assert_eq!(&map::png_bytes(c, &spec).unwrap()[1..4], b"PNG");
+    assert!(map::svg_string(c, &spec).unwrap().starts_with("<svg"));
     assert!(!dir.path().join("gaps.bmpx").exists());
     // Leave a copy to look at when asked.
     if let Ok(d) = std::env::var("STORENET_MAP_DIR") {
