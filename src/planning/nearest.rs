@@ -15,6 +15,8 @@ use rstar::RTree;
 
 /// Cube side in unit-sphere units (≈ 6.4 km): measured best for Finnish outlet densities.
 const CUBE: f64 = 1.0e-3;
+/// How many times a crowded cube may be split in eight (6.4 km → 0.8 km at 3).
+const MAX_SPLITS: u32 = 3;
 /// Slack on pruning bounds, far above f64 rounding at these magnitudes, far below any real gap.
 const SLACK: f64 = 1e-12;
 
@@ -145,6 +147,54 @@ impl NearestIndex {
         best
     }
 
+    /// Answers the points of one cube (centre `c`, half-side `half`). Where many points meet many
+    /// candidates, the cube is split in eight and each child keeps only the parent's candidates
+    /// that can be nearest inside it (same bound, smaller radius), down to [`MAX_SPLITS`] levels.
+    fn solve_block(
+        points: &[Unit],
+        idxs: &[u32],
+        c: Unit,
+        half: f64,
+        cands: &[Cand],
+        depth: u32,
+        out: &mut Vec<(u32, Option<Nearest>)>,
+    ) {
+        if depth >= MAX_SPLITS || idxs.len() < 32 || cands.len() <= 6 {
+            for &i in idxs {
+                out.push((i, Self::scan(cands, &c, &points[i as usize])));
+            }
+            return;
+        }
+        let mut kids: [Vec<u32>; 8] = Default::default();
+        for &i in idxs {
+            let p = &points[i as usize];
+            let o = (p[0] >= c[0]) as usize
+                | ((p[1] >= c[1]) as usize) << 1
+                | ((p[2] >= c[2]) as usize) << 2;
+            kids[o].push(i);
+        }
+        let h = half / 2.0;
+        for (o, kid) in kids.iter().enumerate() {
+            if kid.is_empty() {
+                continue;
+            }
+            let side = |bit: usize| if o & bit != 0 { h } else { -h };
+            let cc = [c[0] + side(1), c[1] + side(2), c[2] + side(4)];
+            let r = h * 3f64.sqrt();
+            let mut sub: Vec<Cand> = cands
+                .iter()
+                .map(|s| Cand {
+                    dc: dist(&cc, &s.v),
+                    ..*s
+                })
+                .collect();
+            let d0 = sub.iter().map(|s| s.dc).fold(f64::INFINITY, f64::min);
+            sub.retain(|s| s.dc <= d0 + 2.0 * r + SLACK);
+            sub.sort_by(|a, b| a.dc.total_cmp(&b.dc).then(a.site.cmp(&b.site)));
+            Self::solve_block(points, kid, cc, h, &sub, depth + 1, out);
+        }
+    }
+
     /// The nearest site of every point (unit vectors), in parallel. `None` only for an empty index.
     pub fn assign(&self, points: &[Unit]) -> Vec<Option<Nearest>> {
         if self.sites.is_empty() {
@@ -168,12 +218,18 @@ impl NearestIndex {
             .map(|(r, &a)| {
                 let b = starts.get(r + 1).copied().unwrap_or(order.len());
                 let k = key(&points[order[a].1 as usize]);
-                let cands = self.candidates(k);
-                let c = centre(k);
-                order[a..b]
-                    .iter()
-                    .map(|&(_, i)| (i, Self::scan(&cands, &c, &points[i as usize])))
-                    .collect()
+                let idxs: Vec<u32> = order[a..b].iter().map(|x| x.1).collect();
+                let mut out = Vec::with_capacity(idxs.len());
+                Self::solve_block(
+                    points,
+                    &idxs,
+                    centre(k),
+                    CUBE / 2.0,
+                    &self.candidates(k),
+                    0,
+                    &mut out,
+                );
+                out
             })
             .collect();
         let mut out = vec![None; points.len()];
