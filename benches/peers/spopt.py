@@ -2,7 +2,10 @@
 `cargo bench --bench planning` (target/planning-peers/mclp_2000x500.csv: demand cells with weights
 and candidates, WGS84), p = 30, D = 10 km, great-circle distances on the same sphere. Prints CBC's
 objective, ours, and the ratio.  `--big` runs the 20,000 × 3,000, p = 300, D = 10 km instance."""
-import sys, time
+import os, sys, time
+
+# This file is named spopt.py: keep its own directory off the path so `import spopt` finds the package.
+sys.path = [q for q in sys.path if os.path.abspath(q or ".") != os.path.dirname(os.path.abspath(__file__))]
 from pathlib import Path
 import numpy as np
 import pulp
