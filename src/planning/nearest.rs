@@ -55,10 +55,14 @@ fn key(p: &Unit) -> Key {
 }
 
 /// A cube key in one integer whose order groups equal keys (components offset to be positive).
+/// Unit-vector components lie in ±1, so keys lie in ±1/CUBE = ±1000: 11 bits each once offset.
 fn pack(k: Key) -> u64 {
-    let f = |v: i32| (v as i64 + (1 << 20)) as u64 & 0x1f_ffff;
-    (f(k.0) << 42) | (f(k.1) << 21) | f(k.2)
+    let f = |v: i32| (v as i64 + 1024) as u64 & 0x7ff;
+    (f(k.0) << 22) | (f(k.1) << 11) | f(k.2)
 }
+
+/// Low 31 bits of a packed sort entry: the point's index.
+const IDX_MASK: u64 = (1 << 31) - 1;
 
 fn centre(k: Key) -> Unit {
     [
@@ -202,23 +206,30 @@ impl NearestIndex {
         }
         // Sort the points by cube, then answer cube by cube: one R-tree query per occupied cube,
         // shared by all its points, with the cube's candidates hot in cache.
-        let mut order: Vec<(u64, u32)> = points
+        if points.len() >= IDX_MASK as usize {
+            // The packed sort below holds indices in 31 bits: answer larger inputs in halves.
+            let (a, b) = points.split_at(points.len() / 2);
+            let mut out = self.assign(a);
+            out.extend(self.assign(b));
+            return out;
+        }
+        let mut order: Vec<u64> = points
             .par_iter()
             .enumerate()
-            .map(|(i, p)| (pack(key(p)), i as u32))
+            .map(|(i, p)| (pack(key(p)) << 31) | i as u64)
             .collect();
         order.par_sort_unstable();
         let starts: Vec<usize> = (0..order.len())
             .into_par_iter()
-            .filter(|&i| i == 0 || order[i].0 != order[i - 1].0)
+            .filter(|&i| i == 0 || order[i] >> 31 != order[i - 1] >> 31)
             .collect();
         let runs: Vec<Vec<(u32, Option<Nearest>)>> = starts
             .par_iter()
             .enumerate()
             .map(|(r, &a)| {
                 let b = starts.get(r + 1).copied().unwrap_or(order.len());
-                let k = key(&points[order[a].1 as usize]);
-                let idxs: Vec<u32> = order[a..b].iter().map(|x| x.1).collect();
+                let idxs: Vec<u32> = order[a..b].iter().map(|x| (x & IDX_MASK) as u32).collect();
+                let k = key(&points[idxs[0] as usize]);
                 let mut out = Vec::with_capacity(idxs.len());
                 Self::solve_block(
                     points,
