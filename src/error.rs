@@ -30,4 +30,10 @@ pub enum Error {
     /// A ledger write was refused or failed.
     #[error(transparent)]
     Ledger(#[from] crate::ledger::LedgerError),
+    /// Household density could not be loaded.
+    #[error(transparent)]
+    Density(#[from] crate::density::DensityError),
+    /// A planning request failed.
+    #[error(transparent)]
+    Plan(#[from] crate::planning::PlanError),
 }

@@ -14,6 +14,7 @@ pub mod density;
 pub mod error;
 pub mod export;
 pub mod finland;
+pub mod fonts;
 pub mod http;
 pub mod ledger;
 pub mod model;

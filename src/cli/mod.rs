@@ -10,6 +10,7 @@ mod keys;
 mod ledger;
 mod nearest;
 mod outlets;
+mod plan;
 mod route;
 mod serve;
 mod synth;
@@ -50,6 +51,8 @@ pub enum Command {
     Crs(crs::CrsArgs),
     /// The loyalty ledger: ingest, month end, verify, statements, balances.
     Ledger(ledger::LedgerArgs),
+    /// Network planning against household density (coverage, catchments, gaps, what-if, site, huff).
+    Plan(Box<plan::PlanArgs>),
 }
 
 /// Runs the parsed command line.
@@ -65,5 +68,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(a) => export::run(&cli.data_dir, *a),
         Command::Crs(a) => crs::run(a),
         Command::Ledger(a) => ledger::run(a),
+        Command::Plan(a) => plan::run(&cli.data_dir, *a),
     }
 }

@@ -7,7 +7,7 @@ use plotters::style::FontStyle;
 use std::path::Path;
 
 /// DejaVu Sans (Bitstream Vera licence, see `data/fonts/`), for the legend.
-const FONT: &[u8] = include_bytes!("../../data/fonts/DejaVuSans.ttf");
+const FONT: &[u8] = crate::fonts::DEJAVU_SANS;
 
 /// The map's extent in EPSG:3067 km.
 const XMIN: f64 = 40.0;

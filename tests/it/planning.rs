@@ -1,1 +1,602 @@
-//! Integration tests: planning.
+//! Integration tests: density and planning.
+
+#[path = "../fixtures/planning/synth.rs"]
+mod synth;
+
+use crate::common::{fixture, repo_path};
+use rand::{Rng, SeedableRng};
+use std::sync::{Arc, OnceLock};
+use storenet::crs::Crs;
+use storenet::density::{DensityError, Grid, GridOptions};
+use storenet::model::{ChainId, LonLat, OutletId};
+use storenet::planning::map::{self, Heat, MapSpec};
+use storenet::planning::nearest::NearestIndex;
+use storenet::planning::output;
+use storenet::planning::site::{mclp, mclp_brute_force, Objective, SiteInstance, SiteOptions};
+use storenet::planning::{
+    self, sphere, Connectivity, HuffOptions, NewOutlet, PlanContext, PlanError,
+};
+use storenet::registry::{self, Registry};
+use storenet::spatial::Filter;
+
+fn registry() -> Arc<Registry> {
+    let chains = registry::csv::read_chains(&fixture("chains.csv")).unwrap();
+    let outlets = registry::csv::read_outlets(&fixture("outlets_small.csv")).unwrap();
+    Arc::new(Registry::new(chains, outlets).unwrap())
+}
+
+fn centres() -> Vec<planning::Municipality> {
+    planning::read_municipality_centres(&repo_path("data/sources/fi_municipality_centres.csv"))
+        .unwrap()
+}
+
+/// The synthetic grid around real municipal centres, plus one remote cell of 5 households.
+fn ctx() -> &'static PlanContext {
+    static CTX: OnceLock<PlanContext> = OnceLock::new();
+    CTX.get_or_init(|| {
+        let mut cells = synth::grid_cells(&repo_path(""), 0.8, 1);
+        // Far north-west of Enontekiö's road end: a lone cell below the privacy floor.
+        cells.push((250_000, 7_660_000, 5, 7));
+        let grid = Arc::new(Grid::from_cells(cells, 1000).unwrap());
+        PlanContext::new(grid, registry(), &centres())
+    })
+}
+
+fn km(v: &[f64]) -> Vec<f64> {
+    v.iter().map(|k| k * 1000.0).collect()
+}
+
+#[test]
+fn our_grid_format_loads_with_centres_and_floor() {
+    let g = Grid::load(&fixture("planning/grid_ours.csv"), &GridOptions::default()).unwrap();
+    assert_eq!(g.cells().len(), 4);
+    assert_eq!(g.cell_size_m(), 1000);
+    assert_eq!(g.total_households().shown(), Some(2045));
+    let small = g.cells().iter().find(|c| c.y == 6_672_000).unwrap();
+    assert_eq!(
+        serde_json::to_string(&small.households()).unwrap(),
+        "\"<10\""
+    );
+    assert_eq!(small.cardholders().to_string(), "<10");
+    // The Helsinki cell's centre is near Helsinki.
+    let c = g
+        .cells()
+        .iter()
+        .find(|c| c.x == 385_000 && c.y == 6_671_000)
+        .unwrap()
+        .centre;
+    assert!(
+        (c.lat() - 60.17).abs() < 0.03 && (c.lon() - 24.94).abs() < 0.05,
+        "{c:?}"
+    );
+}
+
+#[test]
+fn statistics_finland_250m_grid_maps_population_to_households() {
+    let g = Grid::load(
+        &fixture("planning/grid_statfin_250m.csv"),
+        &GridOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(g.cell_size_m(), 250);
+    // 100 / 2.0 = 50 and 51 / 2.0 = 25.5 → 26; the empty cell is dropped.
+    let hh: Vec<_> = g.cells().iter().map(|c| c.households().shown()).collect();
+    assert_eq!(hh, vec![Some(50), Some(26)]);
+    let opts = GridOptions {
+        persons_per_household: 1.0,
+        ..GridOptions::default()
+    };
+    let g = Grid::load(&fixture("planning/grid_statfin_250m.csv"), &opts).unwrap();
+    assert_eq!(g.total_households().shown(), Some(151));
+}
+
+#[test]
+fn wgs84_grids_are_recognised_and_snapped_to_tm35fin_cells() {
+    let g = Grid::load(&fixture("planning/grid_wgs84.csv"), &GridOptions::default()).unwrap();
+    assert_eq!(g.cells().len(), 2);
+    for c in g.cells() {
+        assert_eq!(c.x % 1000, 0);
+        assert_eq!(c.y % 1000, 0);
+    }
+    let hel = g
+        .cells()
+        .iter()
+        .find(|c| c.households().shown() == Some(300))
+        .unwrap();
+    assert!(sphere::metres(hel.centre, LonLat::new(24.9384, 60.1699).unwrap()) < 710.0);
+}
+
+#[test]
+fn bad_grids_get_clear_errors() {
+    let load = |f: &str| Grid::load(&fixture(f), &GridOptions::default()).unwrap_err();
+    let e = load("planning/grid_negative.csv");
+    assert!(
+        matches!(e, DensityError::BadField { line: 3, ref field, .. } if field == "households"),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .contains("grid_negative.csv:3: field `households`"),
+        "{e}"
+    );
+    assert!(matches!(
+        load("planning/grid_empty.csv"),
+        DensityError::Empty { .. }
+    ));
+    assert!(matches!(
+        load("planning/does_not_exist.csv"),
+        DensityError::Io { .. }
+    ));
+    let e = load("planning/grid_unknown_crs.csv");
+    assert!(matches!(e, DensityError::UnknownCrs { .. }), "{e}");
+    assert!(e.to_string().contains("--grid-crs"));
+    // A CRS given that the coordinates do not fit is refused, not silently mis-projected.
+    let opts = GridOptions {
+        crs: Some(Crs::Wgs84),
+        ..GridOptions::default()
+    };
+    assert!(matches!(
+        Grid::load(&fixture("planning/grid_ours.csv"), &opts),
+        Err(DensityError::UnknownCrs { .. })
+    ));
+    assert!(Crs::from_epsg(9999).is_err());
+    let e = load("chains.csv");
+    assert!(matches!(e, DensityError::MissingColumn { .. }), "{e}");
+}
+
+/// 100,000 cells: the grid's cells and random points in Finland, against brute force, with the
+/// 300 fixture outlets and with 3,000 synthetic ones.
+#[test]
+fn nearest_assignment_equals_brute_force_on_100k_points() {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(42);
+    let cells = ctx().units();
+    let mut pts: Vec<_> = (0..100_000)
+        .map(|i| {
+            if i % 2 == 0 {
+                cells[rng.gen_range(0..cells.len())]
+            } else {
+                sphere::unit(
+                    LonLat::new(rng.gen_range(19.5..31.5), rng.gen_range(59.7..70.1)).unwrap(),
+                )
+            }
+        })
+        .collect();
+    let fixture_sites: Vec<_> = registry()
+        .outlets()
+        .iter()
+        .map(|o| sphere::unit(o.location))
+        .collect();
+    let idx = NearestIndex::new(fixture_sites);
+    let got = idx.assign(&pts);
+    for (p, g) in pts.iter().zip(&got) {
+        assert_eq!(g.map(|n| n.site), idx.brute_force(p).map(|n| n.site));
+    }
+    let raw = synth::grid_cells(&repo_path(""), 0.8, 1);
+    let many: Vec<_> = synth::outlets(&raw, 3000, 9)
+        .iter()
+        .map(|o| sphere::unit(o.location))
+        .collect();
+    let idx = NearestIndex::new(many);
+    pts.truncate(20_000);
+    let got = idx.assign(&pts);
+    for (p, g) in pts.iter().zip(&got) {
+        assert_eq!(g.map(|n| n.site), idx.brute_force(p).map(|n| n.site));
+    }
+}
+
+#[test]
+fn coverage_bands_are_cumulative_and_municipalities_add_up() {
+    let c = ctx();
+    let r = planning::coverage(
+        c,
+        &Filter::default(),
+        &km(&[0.5, 1.0, 2.0, 5.0, 10.0, 20.0]),
+    )
+    .unwrap();
+    let total = r.total.households.shown().unwrap();
+    assert_eq!(Some(total), c.grid().total_households().shown());
+    let within: Vec<u64> = r
+        .total
+        .bands
+        .iter()
+        .map(|b| b.households.shown().unwrap())
+        .collect();
+    assert!(within.windows(2).all(|w| w[0] <= w[1]), "{within:?}");
+    assert!(
+        within[5] < total && within[5] > total / 2,
+        "{within:?} of {total}"
+    );
+    let muni_sum: u64 = r
+        .by_municipality
+        .iter()
+        .map(|m| m.households.shown().unwrap_or(0))
+        .sum();
+    assert!(muni_sum <= total && muni_sum + 10 * r.by_municipality.len() as u64 >= total);
+    assert!(r.by_chain.iter().any(|c| c.key == "k-market"));
+    assert!(r.by_category.iter().any(|c| c.key == "food"));
+    // A chain alone covers no more than the whole network.
+    for ch in &r.by_chain {
+        assert!(ch.bands[3].households.shown().unwrap_or(0) <= within[3]);
+    }
+    assert!(matches!(
+        planning::coverage(c, &Filter::default(), &[0.0]),
+        Err(PlanError::BadParam { .. })
+    ));
+    let none = Filter {
+        chains: vec![ChainId::new("no-such-chain").unwrap()],
+        ..Filter::default()
+    };
+    assert!(matches!(
+        planning::coverage(c, &none, &[1000.0]),
+        Err(PlanError::NoOutlets(_))
+    ));
+}
+
+#[test]
+fn catchments_partition_the_households() {
+    let c = ctx();
+    let r = planning::catchments(c, &Filter::default()).unwrap();
+    let sum: u64 = r
+        .outlets
+        .iter()
+        .map(|o| o.households.shown().unwrap_or(0))
+        .sum();
+    let suppressed = r
+        .outlets
+        .iter()
+        .filter(|o| o.households.is_suppressed())
+        .count() as u64;
+    let total = c.grid().total_households().shown().unwrap();
+    assert!(sum <= total && sum + 9 * suppressed >= total);
+    for o in &r.outlets {
+        if let (Some(m), Some(p)) = (o.median_m.shown(), o.p90_m.shown()) {
+            assert!(m <= p);
+        }
+    }
+    let fc = planning::catchments_geojson(c, &r).unwrap();
+    assert!(!fc.features.is_empty());
+}
+
+#[test]
+fn gaps_are_ranked_and_the_lone_small_cell_is_suppressed() {
+    let c = ctx();
+    let r = planning::gaps(c, &Filter::default(), 20_000.0, Connectivity::Four).unwrap();
+    assert!(!r.gaps.is_empty());
+    let hh: Vec<u64> = r
+        .gaps
+        .iter()
+        .map(|g| g.households.shown().unwrap_or(0))
+        .collect();
+    assert!(hh.windows(2).all(|w| w[0] >= w[1]));
+    let lone = r
+        .gaps
+        .iter()
+        .find(|g| g.cells == 1 && g.households.is_suppressed())
+        .expect("the 5-household cell");
+    let json = serde_json::to_value(lone).unwrap();
+    assert_eq!(json["households"], "<10");
+    assert_eq!(json["cardholders"], "<10");
+    assert_eq!(json["nearest_outlet_m"], "<10");
+    let r8 = planning::gaps(c, &Filter::default(), 20_000.0, Connectivity::Eight).unwrap();
+    assert!(r8.gaps.len() <= r.gaps.len());
+    assert!(matches!(
+        planning::gaps(c, &Filter::default(), -1.0, Connectivity::Four),
+        Err(PlanError::BadParam { .. })
+    ));
+}
+
+#[test]
+fn whatif_closing_moves_households_to_neighbours_and_refuses_unknown_ids() {
+    let c = ctx();
+    let id = c.registry().outlets()[0].id;
+    let r = planning::what_if(c, &Filter::default(), &[], &[id], &km(&[1.0, 5.0, 20.0])).unwrap();
+    let closed = r.changes.iter().find(|x| x.outlet == Some(id)).unwrap();
+    assert_eq!(closed.status, "closed");
+    assert_eq!(closed.households_after.shown().unwrap_or(0), 0);
+    let gained: u64 = r
+        .changes
+        .iter()
+        .filter(|x| x.status == "kept")
+        .map(|x| x.gained.shown().unwrap_or(0))
+        .sum();
+    assert!(gained <= closed.households_before.shown().unwrap_or(u64::MAX));
+    let open = NewOutlet {
+        location: LonLat::new(24.95, 60.19).unwrap(),
+        chain: ChainId::new("k-market").unwrap(),
+    };
+    let r = planning::what_if(c, &Filter::default(), &[open], &[], &km(&[1.0, 5.0])).unwrap();
+    assert!(r.after.bands[0].households.shown() >= r.before.bands[0].households.shown());
+    assert!(r.changes.iter().any(|x| x.status == "opened"));
+    let e = planning::what_if(
+        c,
+        &Filter::default(),
+        &[],
+        &[OutletId(999_999)],
+        &km(&[1.0]),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, PlanError::UnknownOutlet(OutletId(999_999))),
+        "{e}"
+    );
+}
+
+#[test]
+fn site_suggestion_matches_brute_force_on_a_small_instance_and_checks_its_input() {
+    let c = ctx();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let cells = c.grid().cells();
+    let demand: Vec<usize> = (0..400).map(|_| rng.gen_range(0..cells.len())).collect();
+    let inst = SiteInstance {
+        demand: demand.iter().map(|&i| c.units()[i]).collect(),
+        weights: demand
+            .iter()
+            .map(|&i| cells[i].households().shown().unwrap_or(5))
+            .collect(),
+        candidates: demand.iter().take(15).map(|&i| c.units()[i]).collect(),
+    };
+    for p in [2, 3, 4] {
+        let ours = mclp(&inst, p, 30_000.0).unwrap();
+        let best = mclp_brute_force(&inst, p, 30_000.0).unwrap();
+        assert_eq!(ours.objective, best.objective, "p = {p}");
+    }
+    let cands = planning::read_candidates(&fixture("planning/candidates.csv")).unwrap();
+    let opts = SiteOptions {
+        p: 4,
+        candidates: Some(cands.clone()),
+        ..SiteOptions::default()
+    };
+    assert!(matches!(
+        planning::suggest_sites(c, &Filter::default(), &opts),
+        Err(PlanError::BadParam { field: "p", .. })
+    ));
+    let opts = SiteOptions {
+        p: 2,
+        distance_m: 0.0,
+        candidates: Some(cands.clone()),
+        ..SiteOptions::default()
+    };
+    assert!(matches!(
+        planning::suggest_sites(c, &Filter::default(), &opts),
+        Err(PlanError::BadParam {
+            field: "distance",
+            ..
+        })
+    ));
+    let opts = SiteOptions {
+        p: 2,
+        candidates: Some(cands),
+        objective: Objective::PMedian,
+        ..SiteOptions::default()
+    };
+    let r = planning::suggest_sites(c, &Filter::default(), &opts).unwrap();
+    assert_eq!(r.sites.len(), 2);
+    assert!(r.mean_distance_after_m.shown() <= r.mean_distance_before_m.shown());
+    let opts = SiteOptions {
+        p: 5,
+        distance_m: 5_000.0,
+        min_candidate_households: 200,
+        ..SiteOptions::default()
+    };
+    let r = planning::suggest_sites(c, &Filter::default(), &opts).unwrap();
+    assert!(r.households_after.shown() > r.households_before.shown());
+}
+
+#[test]
+fn huff_shares_sum_to_at_most_one_and_competitors_take_some() {
+    let c = ctx();
+    let r = planning::huff(c, &Filter::default(), &HuffOptions::default()).unwrap();
+    let share = r.share.shown().unwrap();
+    assert!(share > 0.5 && share <= 1.0 + 1e-9, "{share}");
+    let comp = planning::read_competitors(&fixture("planning/competitors.csv")).unwrap();
+    let r2 = planning::huff(
+        c,
+        &Filter::default(),
+        &HuffOptions {
+            competitors: comp,
+            ..HuffOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(r2.share.shown().unwrap() < share);
+    for a in &r2.areas {
+        if let (Some(s), Some(t)) = (a.share.shown(), a.competitor_share.shown()) {
+            assert!(s + t <= 1.0 + 1e-9);
+        }
+    }
+    assert!(planning::huff(
+        c,
+        &Filter::default(),
+        &HuffOptions {
+            lambda: 0.0,
+            ..HuffOptions::default()
+        }
+    )
+    .is_err());
+}
+
+/// Every output of every analysis: a figure for fewer than ten households reads `<10`.
+#[test]
+fn privacy_floor_holds_in_every_output() {
+    // One outlet, a big town next to it and a hamlet of 4 households 80 km away.
+    let hel = (385_000, 6_671_000);
+    let cells = vec![
+        (hel.0, hel.1, 500, 700),
+        (hel.0 + 1000, hel.1, 300, 450),
+        (hel.0 + 80_000, hel.1 + 80_000, 4, 6),
+    ];
+    let grid = Arc::new(Grid::from_cells(cells, 1000).unwrap());
+    let reg = registry();
+    let ctx = PlanContext::new(grid, reg.clone(), &centres());
+    let only_hel = Filter {
+        chains: vec![ChainId::new("k-citymarket").unwrap()],
+        ..Filter::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+
+    let gaps = planning::gaps(&ctx, &only_hel, 30_000.0, Connectivity::Four).unwrap();
+    let hamlet = gaps
+        .gaps
+        .iter()
+        .find(|g| g.households.is_suppressed())
+        .expect("hamlet gap");
+    assert_eq!(hamlet.households.to_string(), "<10");
+    let t = output::gap_table(&gaps);
+    assert!(t.to_csv().unwrap().contains("<10"));
+    assert!(!t
+        .to_csv()
+        .unwrap()
+        .lines()
+        .skip(1)
+        .any(|l| l.split(',').nth(2) == Some("4")));
+    let gj = planning::gaps_geojson(&ctx, &gaps).unwrap().to_string();
+    assert!(gj.contains("\"households\":\"<10\""), "{gj}");
+
+    let cov = planning::coverage(&ctx, &only_hel, &km(&[0.5, 100.0])).unwrap();
+    let json = serde_json::to_string(&cov).unwrap();
+    assert!(!json.contains(":4,") && !json.contains(":4}"));
+    let per_muni = cov
+        .by_municipality
+        .iter()
+        .find(|m| m.households.is_suppressed())
+        .expect("hamlet municipality");
+    assert_eq!(
+        serde_json::to_value(per_muni).unwrap()["cardholders"],
+        "<10"
+    );
+    for (_, t) in output::coverage_tables(&cov) {
+        let csv = t.to_csv().unwrap();
+        assert!(
+            !csv.lines().any(|l| l.split(',').nth(3) == Some("4")),
+            "{csv}"
+        );
+    }
+
+    let catch = planning::catchments(&ctx, &Filter::default()).unwrap();
+    let small: Vec<_> = catch
+        .outlets
+        .iter()
+        .filter(|o| o.households.is_suppressed())
+        .collect();
+    assert!(!small.is_empty());
+    let v = serde_json::to_value(small[0]).unwrap();
+    assert_eq!(v["households"], "<10");
+    assert_eq!(v["median_m"], "<10");
+    let gj = planning::catchments_geojson(&ctx, &catch)
+        .unwrap()
+        .to_string();
+    assert!(gj.contains("\"households\":\"<10\""));
+    assert!(output::catchment_table(&catch)
+        .to_text(1000)
+        .contains("<10"));
+
+    let cells_gj = planning::cells_geojson(ctx.grid()).unwrap().to_string();
+    assert!(cells_gj.contains("\"households\":\"<10\"") && !cells_gj.contains("\"households\":4"));
+
+    let id = ctx.select(&only_hel)[0].id;
+    let wi = planning::what_if(&ctx, &Filter::default(), &[], &[id], &km(&[1.0])).unwrap();
+    assert!(
+        serde_json::to_string(&wi).unwrap().contains("<10")
+            || wi.changes.iter().all(|c| !c.gained.is_suppressed())
+    );
+
+    let huff = planning::huff(
+        &ctx,
+        &only_hel,
+        &HuffOptions {
+            cutoff_m: 200_000.0,
+            ..HuffOptions::default()
+        },
+    )
+    .unwrap();
+    let hamlet_area = huff
+        .areas
+        .iter()
+        .find(|a| a.households.is_suppressed())
+        .expect("hamlet area");
+    let v = serde_json::to_value(hamlet_area).unwrap();
+    assert_eq!(
+        (v["households"].as_str(), v["share"].as_str()),
+        (Some("<10"), Some("<10"))
+    );
+
+    let site = planning::suggest_sites(
+        &ctx,
+        &only_hel,
+        &SiteOptions {
+            p: 1,
+            distance_m: 5_000.0,
+            min_candidate_households: 1,
+            candidates: Some(vec![storenet::crs::to_wgs84(
+                Crs::Tm35Fin,
+                465_500.0,
+                6_751_500.0,
+            )
+            .unwrap()]),
+            ..SiteOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        serde_json::to_value(&site).unwrap()["sites"][0]["households"],
+        "<10"
+    );
+    assert!(output::site_table(&site).to_csv().unwrap().contains("<10"));
+
+    // Maps: the density legend's lowest bin reads <10 (SVG text is XML-escaped).
+    let spec = MapSpec {
+        title: "privacy".into(),
+        outlets: ctx.select(&Filter::default()),
+        heat: Heat::Density,
+        marks: vec![],
+        mark_label: String::new(),
+    };
+    let svg = dir.path().join("m.svg");
+    map::draw(&ctx, &spec, &svg).unwrap();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains("&lt;10 households"), "legend missing");
+}
+
+#[test]
+fn maps_draw_png_and_svg_and_refuse_other_formats() {
+    let c = ctx();
+    let r = planning::gaps(c, &Filter::default(), 15_000.0, Connectivity::Four).unwrap();
+    let mut in_gap = vec![false; c.grid().cells().len()];
+    for g in &r.gaps {
+        for &i in &g.members {
+            in_gap[i] = true;
+        }
+    }
+    let spec = MapSpec {
+        title: "Gaps".into(),
+        outlets: c.select(&Filter::default()),
+        heat: Heat::Gaps(in_gap),
+        marks: r
+            .gaps
+            .iter()
+            .take(5)
+            .map(|g| map::Mark {
+                location: g.centre,
+                label: g.rank.to_string(),
+            })
+            .collect(),
+        mark_label: "gaps".into(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("gaps.png");
+    map::draw(c, &spec, &png).unwrap();
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[1..4], b"PNG");
+    assert!(bytes.len() > 20_000);
+    let svg = dir.path().join("gaps.svg");
+    map::draw(c, &spec, &svg).unwrap();
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("100 km"));
+    assert!(map::draw(c, &spec, &dir.path().join("gaps.bmpx")).is_err());
+    assert_eq!(&map::png_bytes(c, &spec).unwrap()[1..4], b"PNG");
+    assert!(map::svg_string(c, &spec).unwrap().starts_with("<svg"));
+    assert!(!dir.path().join("gaps.bmpx").exists());
+    // Leave a copy to look at when asked.
+    if let Ok(d) = std::env::var("STORENET_MAP_DIR") {
+        std::fs::copy(&png, std::path::Path::new(&d).join("gaps.png")).unwrap();
+    }
+}
