@@ -4,9 +4,10 @@
 //! schema order (name, desc, link, sym, type, extensions); tests parse it back with the `gpx`
 //! crate and validate it against the GPX 1.1 schema.
 
+use super::xml::{end, start, text_el};
 use super::{ExportContext, ExportError, Exporter, Format, OutFile, PoiSet};
 use crate::model::Category;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::events::{BytesDecl, BytesStart, Event};
 use quick_xml::Writer;
 use std::io;
 
@@ -38,22 +39,6 @@ fn osmand_icon(c: Category) -> &'static str {
         Category::Restaurant => "restaurants",
         Category::Other => "shop_car",
     }
-}
-
-type W = Writer<Vec<u8>>;
-
-fn text_el(w: &mut W, name: &str, text: &str) -> io::Result<()> {
-    w.write_event(Event::Start(BytesStart::new(name)))?;
-    w.write_event(Event::Text(BytesText::new(text)))?;
-    w.write_event(Event::End(BytesEnd::new(name)))
-}
-
-fn start(w: &mut W, name: &str) -> io::Result<()> {
-    w.write_event(Event::Start(BytesStart::new(name)))
-}
-
-fn end(w: &mut W, name: &str) -> io::Result<()> {
-    w.write_event(Event::End(BytesEnd::new(name)))
 }
 
 /// Seven decimals: 1 cm, and what GPSBabel reads back exactly.

@@ -2,8 +2,9 @@
 //! icons it references).
 
 use super::icons::Icon;
+use super::xml::{end, start, text_el};
 use super::{ExportContext, ExportError, Exporter, Format, OutFile, PoiSet};
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::events::{BytesDecl, BytesStart, Event};
 use quick_xml::Writer;
 use std::io;
 
@@ -11,22 +12,6 @@ use std::io;
 pub struct KmlExporter {
     /// KMZ instead of KML.
     pub zipped: bool,
-}
-
-type W = Writer<Vec<u8>>;
-
-fn text_el(w: &mut W, name: &str, text: &str) -> io::Result<()> {
-    w.write_event(Event::Start(BytesStart::new(name)))?;
-    w.write_event(Event::Text(BytesText::new(text)))?;
-    w.write_event(Event::End(BytesEnd::new(name)))
-}
-
-fn start(w: &mut W, name: &str) -> io::Result<()> {
-    w.write_event(Event::Start(BytesStart::new(name)))
-}
-
-fn end(w: &mut W, name: &str) -> io::Result<()> {
-    w.write_event(Event::End(BytesEnd::new(name)))
 }
 
 fn icon_path(chain: &crate::model::Chain) -> String {

@@ -18,6 +18,7 @@ mod poi;
 mod select;
 pub mod text;
 mod write;
+mod xml;
 
 pub use bundle::{build, OutFile};
 pub use poi::{describe_offer, Group, Poi, PoiSet};
