@@ -7,10 +7,12 @@
 //! | `data_dir`       | `data`                  | `--data-dir` / `STORENET_DATA_DIR`       |
 //! | `workers`        | number of cores         | `--workers` / `STORENET_WORKERS`         |
 //! | `max_body_bytes` | `5242880` (5 MiB)       | config file only                         |
+//! | `rules`          | [`Rules::default`]      | config file only (`[rules]` table)       |
 //!
 //! The config file is TOML (`*.toml`) or JSON (`*.json`) with any of these fields; unknown fields
 //! are refused so a typo does not silently fall back to a default.
 
+use crate::ledger::Rules;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -38,6 +40,9 @@ pub enum ConfigError {
     /// The file's extension is neither `.toml` nor `.json`.
     #[error("config file {0}: use a .toml or .json file")]
     Format(PathBuf),
+    /// The `[rules]` table is not a usable rule set.
+    #[error("setting `rules`: {0}")]
+    Rules(String),
     /// A setting with an impossible value.
     #[error("setting `{field}`: {reason}")]
     Invalid {
@@ -67,6 +72,8 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Largest request body accepted, bytes.
     pub max_body_bytes: usize,
+    /// The loyalty programme's rules (points, bonus steps, conversion).
+    pub rules: Rules,
 }
 
 impl Default for Settings {
@@ -79,6 +86,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("data"),
             workers: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            rules: Rules::default(),
         }
     }
 }
@@ -148,6 +156,9 @@ impl Settings {
                 field: "max_body_bytes",
                 reason: "must be at least 1024",
             });
+        }
+        if let Err(e) = self.rules.validate() {
+            return Err(ConfigError::Rules(e.0));
         }
         Ok(())
     }

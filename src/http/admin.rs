@@ -270,7 +270,7 @@ pub async fn create(
     auth.require(&[Role::Admin])?;
     let bytes = body::read_limited(&req, payload, state.settings.max_body_bytes).await?;
     let n: NewOutlet = parse_json(&bytes)?;
-    let reg = state.index.load_full().registry().clone();
+    let reg = state.index.load().registry().clone();
     let mut outlet = Outlet {
         id: crate::model::OutletId(0),
         name: text("name", &n.name, 200, false)?,
@@ -328,7 +328,7 @@ pub async fn update(
     let bytes = body::read_limited(&req, payload, state.settings.max_body_bytes).await?;
     let change: OutletChange = parse_json(&bytes)?;
     let _writer = state.writer.lock().await;
-    let index = state.index.load_full();
+    let index = state.index.load();
     let reg = index.registry();
     let current = reg
         .outlet(id)

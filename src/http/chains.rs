@@ -17,7 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 )]
 #[get("/v1/chains")]
 pub async fn chains(state: web::Data<AppState>) -> HttpResponse {
-    let index = state.index.load_full();
+    let index = state.index.load();
     let reg = index.registry();
     let mut counts: HashMap<&crate::model::ChainId, usize> = HashMap::new();
     for o in reg.outlets() {

@@ -4,6 +4,7 @@
 //! including actix's own extractor errors and unknown routes (see [`json_fallback`]). A 5xx shows
 //! only an id; its cause goes to the log under that id.
 
+use crate::ledger::LedgerError;
 use crate::spatial::QueryError;
 use crate::store::StoreError;
 use actix_web::body::EitherBody;
@@ -215,6 +216,47 @@ impl From<StoreError> for ApiError {
             .field("id"),
             StoreError::IdTooLarge(_) => ApiError::invalid_outlet("id", e.to_string()),
             other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<LedgerError> for ApiError {
+    fn from(e: LedgerError) -> Self {
+        let message = e.to_string();
+        match e {
+            LedgerError::Conflict(_) => ApiError::new(Kind::Conflict, "conflict", message),
+            LedgerError::UnknownCard(_) => {
+                ApiError::new(Kind::Unprocessable, "unknown_card", message).field("card")
+            }
+            LedgerError::UnknownHousehold(_) => {
+                ApiError::new(Kind::NotFound, "unknown_household", message)
+            }
+            LedgerError::UnknownPurchase(_) => {
+                ApiError::new(Kind::Unprocessable, "unknown_purchase", message).field("purchase")
+            }
+            LedgerError::ReturnExceedsPurchase { .. } => {
+                ApiError::new(Kind::Unprocessable, "return_exceeds_purchase", message)
+                    .field("cents")
+            }
+            LedgerError::Insufficient { .. } => {
+                ApiError::new(Kind::Unprocessable, "insufficient_balance", message)
+            }
+            LedgerError::MonthClosed(_) => ApiError::new(Kind::Conflict, "month_closed", message),
+            LedgerError::Invalid { field, .. } => {
+                ApiError::new(Kind::Unprocessable, "invalid_value", message).field(field)
+            }
+            LedgerError::BatchItem { index, source } => {
+                let inner = ApiError::from(*source);
+                let field = match &inner.field {
+                    Some(f) => format!("[{index}].{f}"),
+                    None => format!("[{index}]"),
+                };
+                ApiError::new(inner.kind, inner.code, message).field(field)
+            }
+            LedgerError::WriterStopped
+            | LedgerError::Db(_)
+            | LedgerError::Open(_)
+            | LedgerError::Corrupt(_) => ApiError::internal(e),
         }
     }
 }

@@ -8,7 +8,6 @@ use crate::export::{
     self, Codepage, ExportContext, ExportError, ExportOptions, Format, Selected, Selection,
 };
 use crate::model::{MunicipalityCode, OutletId};
-use crate::offers::{self, OfferBook};
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
@@ -184,7 +183,7 @@ pub async fn download(
         ));
     };
     let p = Params::parse(req.query_string(), PARAMS)?;
-    let index = state.index.load_full();
+    let index = state.index.load();
     let reg = index.registry();
     let (selection, ids, options, date) = read_request(&p, reg)?;
     let selected = if ids.is_empty() {
@@ -203,12 +202,7 @@ pub async fn download(
             description: format!("{} outlets by id", ids.len()),
         }
     };
-    let offers_path = state.settings.data_dir.join("offers.csv");
-    let book = if offers_path.exists() {
-        offers::load_csv(&offers_path).map_err(ApiError::internal)?
-    } else {
-        OfferBook::default()
-    };
+    let book = state.ledger.offer_book().await?;
     let day = date.unwrap_or_else(|| {
         chrono::Utc::now()
             .with_timezone(&chrono_tz::Europe::Helsinki)

@@ -21,15 +21,15 @@ pub mod response;
 pub mod web_map;
 
 use crate::config::Settings;
+use crate::ledger::{Ledger, LedgerError, SqlLedger};
 use crate::registry::{LoadError, Registry};
-use crate::spatial::OutletIndex;
+use crate::spatial::SharedIndex;
 use crate::store::{Store, StoreError};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::ErrorHandlers;
 use actix_web::{web, App, HttpServer};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
-use arc_swap::ArcSwap;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -59,15 +59,20 @@ pub enum StartError {
     /// The metrics registry could not be set up.
     #[error("setting up metrics: {0}")]
     Metrics(String),
+    /// The ledger could not be started or seeded with the bundled offers.
+    #[error("starting the ledger")]
+    Ledger(#[from] LedgerError),
 }
 
-/// Everything a handler may use: the current snapshot, the database and the settings.
+/// Everything a handler may use: the current snapshot, the database, the ledger and the settings.
 #[derive(Clone)]
 pub struct AppState {
     /// The current outlet index; swapped whole when outlets change, readers never wait.
-    pub index: Arc<ArcSwap<OutletIndex>>,
+    pub index: Arc<SharedIndex>,
     /// The database.
     pub store: Store,
+    /// The loyalty ledger and the offers, on the same database as `store`.
+    pub ledger: SqlLedger,
     /// The service's settings.
     pub settings: Arc<Settings>,
     /// Request counters and latency histograms.
@@ -77,8 +82,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over a store and the registry loaded from it.
+    /// State over a store, the registry loaded from it and the ledger on the same database. Must
+    /// be called inside a tokio runtime (the ledger starts its writer task).
     pub fn new(store: Store, registry: Registry, settings: Settings) -> Result<Self, StartError> {
+        let ledger = SqlLedger::new(store.db().clone(), settings.rules.clone())
+            .map_err(|e| LedgerError::invalid("rules", e.to_string()))?;
         let metrics = PrometheusMetricsBuilder::new("storenet")
             .mask_unmatched_patterns("UNMATCHED")
             .buckets(&[
@@ -87,19 +95,33 @@ impl AppState {
             .build()
             .map_err(|e| StartError::Metrics(e.to_string()))?;
         Ok(AppState {
-            index: Arc::new(ArcSwap::from_pointee(OutletIndex::new(Arc::new(registry)))),
+            index: Arc::new(SharedIndex::new(registry)),
             store,
+            ledger,
             settings: Arc::new(settings),
             metrics,
             writer: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
 
+    /// Stores every offer of `book` in the ledger (idempotent by offer id), concurrently so the
+    /// ledger's writer commits them in a few transactions.
+    pub async fn seed_offers(&self, book: crate::offers::OfferBook) -> Result<(), LedgerError> {
+        let mut tasks = tokio::task::JoinSet::new();
+        for offer in book.all().iter().cloned() {
+            let ledger = self.ledger.clone();
+            tasks.spawn(async move { ledger.put_offer(offer).await });
+        }
+        while let Some(r) = tasks.join_next().await {
+            r.map_err(|_| LedgerError::WriterStopped)??;
+        }
+        Ok(())
+    }
+
     /// Reloads the open outlets from the database, builds a new index and swaps it in.
     pub async fn reload(&self) -> Result<(), StoreError> {
         let registry = self.store.load_registry().await?;
-        self.index
-            .store(Arc::new(OutletIndex::new(Arc::new(registry))));
+        self.index.replace(registry);
         Ok(())
     }
 }
@@ -239,7 +261,15 @@ pub struct Started {
 pub async fn start(settings: Settings) -> Result<Started, StartError> {
     let t0 = Instant::now();
     let store = Store::open(&settings.database_url).await?;
+    let mut seed_offers = None;
     if store.is_empty().await? {
+        let offers_csv = settings.data_dir.join("offers.csv");
+        if offers_csv.exists() {
+            seed_offers = Some(
+                crate::offers::load_csv(&offers_csv)
+                    .map_err(|e| LedgerError::invalid("offers.csv", e.to_string()))?,
+            );
+        }
         let dir = settings.data_dir.clone();
         let reg = tokio::task::spawn_blocking(move || crate::registry::load_dir(&dir))
             .await
@@ -254,6 +284,11 @@ pub async fn start(settings: Settings) -> Result<Started, StartError> {
     }
     let registry = store.load_registry().await?;
     let state = AppState::new(store, registry, settings)?;
+    if let Some(book) = seed_offers {
+        let n = book.all().len();
+        state.seed_offers(book).await?;
+        tracing::info!(offers = n, "imported the bundled offers into the ledger");
+    }
     let bind = state.settings.bind;
     let bind_err = |source| StartError::Bind { addr: bind, source };
     let listener = TcpListener::bind(bind).map_err(bind_err)?;

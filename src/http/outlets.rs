@@ -69,7 +69,7 @@ pub async fn nearest(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let p = Params::parse(req.query_string(), &allowed(&["lat", "lon", "k"]))?;
-    let index = state.index.load_full();
+    let index = state.index.load();
     let reg = index.registry();
     let point = p.point()?;
     let k = p.opt_usize("k")?.unwrap_or(DEFAULT_K);
@@ -103,7 +103,7 @@ pub async fn within(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let p = Params::parse(req.query_string(), &allowed(&["lat", "lon", "radius_m"]))?;
-    let index = state.index.load_full();
+    let index = state.index.load();
     let reg = index.registry();
     let point = p.point()?;
     let radius = p.f64("radius_m")?;
@@ -132,7 +132,7 @@ pub async fn within(
 #[get("/v1/outlets")]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let p = Params::parse(req.query_string(), &allowed(&["bbox"]))?;
-    let index = state.index.load_full();
+    let index = state.index.load();
     let reg = index.registry();
     let bbox = p.bbox()?;
     let filter = p.filter(reg)?;
@@ -174,7 +174,7 @@ pub async fn in_polygon(
     let p = Params::parse(req.query_string(), &allowed(&[]))?;
     let bytes = body::read_limited(&req, payload, state.settings.max_body_bytes).await?;
     let area = body::parse_polygon(&bytes)?;
-    let index = state.index.load_full();
+    let index = state.index.load();
     let reg = index.registry();
     let filter = p.filter(reg)?;
     let format = p.wants_geojson()?;
@@ -210,7 +210,7 @@ pub async fn along_route(
     let corridor = p.opt_f64("corridor_m")?.unwrap_or(DEFAULT_CORRIDOR_M);
     let bytes = body::read_limited(&req, payload, state.settings.max_body_bytes).await?;
     let route = body::parse_route(&bytes)?;
-    let index = state.index.load_full();
+    let index = state.index.load();
     let reg = index.registry();
     let filter = p.filter(reg)?;
     let format = p.wants_geojson()?;
@@ -254,7 +254,7 @@ pub async fn by_id(
     let p = Params::parse(req.query_string(), &["format"])?;
     let id = parse_id(&id)?;
     let format = p.wants_geojson()?;
-    let index = state.index.load_full();
+    let index = state.index.load();
     let reg = index.registry();
     let o = reg
         .outlet(id)
