@@ -7,6 +7,7 @@
 //! | `data_dir`       | `data`                  | `--data-dir` / `STORENET_DATA_DIR`       |
 //! | `workers`        | number of cores         | `--workers` / `STORENET_WORKERS`         |
 //! | `max_body_bytes` | `5242880` (5 MiB)       | config file only                         |
+//! | `registry_poll_ms` | `2000` (0: off)       | config file only                         |
 //! | `rules`          | [`Rules::default`]      | config file only (`[rules]` table)       |
 //!
 //! The config file is TOML (`*.toml`) or JSON (`*.json`) with any of these fields; unknown fields
@@ -55,6 +56,8 @@ pub enum ConfigError {
 
 /// Default listening address.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+/// Default interval of the registry poll, milliseconds.
+pub const DEFAULT_REGISTRY_POLL_MS: u64 = 2_000;
 /// Default largest request body, bytes (GPX routes and polygons).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
 
@@ -72,6 +75,9 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Largest request body accepted, bytes.
     pub max_body_bytes: usize,
+    /// How often, in milliseconds, to look for outlet changes made by other instances on the
+    /// same database (see `http::sync`); 0 turns it off.
+    pub registry_poll_ms: u64,
     /// The loyalty programme's rules (points, bonus steps, conversion).
     pub rules: Rules,
 }
@@ -86,6 +92,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("data"),
             workers: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            registry_poll_ms: DEFAULT_REGISTRY_POLL_MS,
             rules: Rules::default(),
         }
     }

@@ -487,6 +487,17 @@ impl Store {
         Ok(())
     }
 
+    /// The registry's change counter: every insert, update or delete of a chain or an outlet, by
+    /// any process on this database, increases it (database triggers, migration 0004).
+    pub async fn registry_version(&self) -> Result<i64, StoreError> {
+        const SQL: &str = "SELECT version FROM registry_version WHERE id = 1";
+        let (v,): (i64,) = match &self.db {
+            Db::Sqlite(p) => sqlx::query_as(SQL).fetch_one(p).await?,
+            Db::Postgres(p) => sqlx::query_as(SQL).fetch_one(p).await?,
+        };
+        Ok(v)
+    }
+
     /// True if the database holds no chain and no outlet (a first start).
     pub async fn is_empty(&self) -> Result<bool, StoreError> {
         Ok(match &self.db {

@@ -17,6 +17,7 @@ pub mod meta;
 pub mod outlets;
 pub mod params;
 pub mod response;
+pub mod sync;
 #[path = "web.rs"]
 pub mod web_map;
 
@@ -282,8 +283,11 @@ pub async fn start(settings: Settings) -> Result<Started, StartError> {
             );
         }
     }
+    // The version before the load: a change in between is seen by the first poll.
+    let version = store.registry_version().await?;
     let registry = store.load_registry().await?;
     let state = AppState::new(store, registry, settings)?;
+    sync::spawn_registry_poll(&state, version);
     if let Some(book) = seed_offers {
         let n = book.all().len();
         state.seed_offers(book).await?;

@@ -12,3 +12,60 @@ pub fn repo_path(rel: &str) -> PathBuf {
 pub fn fixture(rel: &str) -> PathBuf {
     repo_path("tests/fixtures").join(rel)
 }
+
+/// A fresh PostgreSQL schema for one test, dropped by [`PgSchema::drop_now`]; `None` (with a
+/// printed notice) when `STORENET_TEST_DATABASE_URL` is unset, unless
+/// `STORENET_REQUIRE_POSTGRES=1`, which makes a missing server a failure.
+pub struct PgSchema {
+    /// The server URL as configured.
+    pub base: String,
+    /// The schema's name.
+    pub schema: String,
+    /// A URL whose connections use the schema (`search_path`).
+    pub url: String,
+}
+
+impl PgSchema {
+    /// Creates the schema, or says why the PostgreSQL half is skipped.
+    pub async fn create(what: &str) -> Option<PgSchema> {
+        use sqlx::Executor;
+        let Ok(base) = std::env::var("STORENET_TEST_DATABASE_URL") else {
+            assert!(
+                std::env::var("STORENET_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "STORENET_REQUIRE_POSTGRES=1 but STORENET_TEST_DATABASE_URL is unset"
+            );
+            eprintln!(
+                "notice: STORENET_TEST_DATABASE_URL unset; skipping the PostgreSQL half of {what}"
+            );
+            return None;
+        };
+        let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&base)
+            .await
+            .expect("connecting to STORENET_TEST_DATABASE_URL");
+        pool.execute(format!("CREATE SCHEMA {schema}").as_str())
+            .await
+            .expect("creating a test schema");
+        pool.close().await;
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+        Some(PgSchema { base, schema, url })
+    }
+
+    /// Drops the schema and everything in it.
+    pub async fn drop_now(self) {
+        use sqlx::Executor;
+        if let Ok(pool) = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&self.base)
+            .await
+        {
+            let _ = pool
+                .execute(format!("DROP SCHEMA {} CASCADE", self.schema).as_str())
+                .await;
+            pool.close().await;
+        }
+    }
+}
