@@ -19,9 +19,10 @@ async fn sqlite_store() -> (Store, tempfile::TempDir) {
     (Store::open(&url).await.unwrap(), dir)
 }
 
-/// A store on PostgreSQL in its own new schema, or `None` (with a notice) when no test database
-/// is configured. Fails when `STORENET_REQUIRE_POSTGRES=1` and none is.
-pub(crate) async fn postgres_store() -> Option<Store> {
+/// A store on PostgreSQL in its own new schema, with the server URL and the schema name to drop
+/// afterwards; `None` (with a notice) when no test database is configured. Fails when
+/// `STORENET_REQUIRE_POSTGRES=1` and none is.
+async fn postgres_store() -> Option<(Store, String, String)> {
     let Ok(url) = std::env::var("STORENET_TEST_DATABASE_URL") else {
         assert!(
             std::env::var("STORENET_REQUIRE_POSTGRES").as_deref() != Ok("1"),
@@ -39,8 +40,18 @@ pub(crate) async fn postgres_store() -> Option<Store> {
         .unwrap();
     admin.close().await;
     let sep = if url.contains('?') { '&' } else { '?' };
-    let url = format!("{url}{sep}options=-c%20search_path%3D{schema}");
-    Some(Store::open(&url).await.unwrap())
+    let schema_url = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+    Some((Store::open(&schema_url).await.unwrap(), url, schema))
+}
+
+/// Drops a test schema made by [`postgres_store`].
+async fn drop_schema(url: &str, schema: &str) {
+    let admin = sqlx::PgPool::connect(url).await.unwrap();
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
 }
 
 async fn each_backend<F, Fut>(f: F)
@@ -50,8 +61,12 @@ where
 {
     let (s, _dir) = sqlite_store().await;
     f(s).await;
-    if let Some(s) = postgres_store().await {
-        f(s).await;
+    if let Some((s, url, schema)) = postgres_store().await {
+        f(s.clone()).await;
+        if let crate::db::Db::Postgres(p) = s.db() {
+            p.close().await;
+        }
+        drop_schema(&url, &schema).await;
     }
 }
 
