@@ -444,7 +444,7 @@ pub async fn at_outlet(
             return Err(ApiError::new(
                 Kind::Unauthorized,
                 "missing_api_key",
-                "`household=` needs that household's key or an admin key: Authorization: Bearer <key>",
+                "`household=` needs a valid key of that household or an admin key: Authorization: Bearer <key>",
             ));
         };
         let allowed = ledger_principal(&auth.0)

@@ -849,6 +849,29 @@ async fn offers_are_listed_and_shown_per_outlet_by_level_date_and_household(app:
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = app.get("/v1/outlets/1/offers?at=soon", None).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+    // The routes and their shapes are in the OpenAPI document.
+    let (_, doc) = app.get("/openapi.json", None).await;
+    for path in [
+        "/v1/purchases",
+        "/v1/returns",
+        "/v1/households/{id}/balance",
+        "/v1/households/{id}/statements/{month}",
+        "/v1/offers",
+        "/v1/outlets/{id}/offers",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} missing from /openapi.json"
+        );
+    }
+    for schema in [
+        "PurchaseIn",
+        "PurchaseBatchResult",
+        "OfferJson",
+        "StatementJson",
+    ] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
+    }
 }
 
 async fn concurrent_clients_writing_to_one_household_lose_no_update(app: &LedgerApp) {
