@@ -8,7 +8,7 @@
 //! | `workers`        | number of cores         | `--workers` / `STORENET_WORKERS`         |
 //! | `max_body_bytes` | `5242880` (5 MiB)       | config file only                         |
 //! | `registry_poll_ms` | `2000` (0: off)       | config file only                         |
-//! | `rules`          | [`Rules::default`]      | config file only (`[rules]` table)       |
+//! | `rules`          | [`Rules::default`]      | `--rules FILE` / `STORENET_RULES` (TOML or JSON of [`Rules`]), or the config file's `[rules]` table |
 //!
 //! The config file is TOML (`*.toml`) or JSON (`*.json`) with any of these fields; unknown fields
 //! are refused so a typo does not silently fall back to a default.
@@ -44,6 +44,14 @@ pub enum ConfigError {
     /// The `[rules]` table is not a usable rule set.
     #[error("setting `rules`: {0}")]
     Rules(String),
+    /// A `--rules` file that cannot be read or is not a usable rule set.
+    #[error("rules file {path}: {message}")]
+    RulesFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A setting with an impossible value.
     #[error("setting `{field}`: {reason}")]
     Invalid {
@@ -109,6 +117,25 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     /// `--workers`.
     pub workers: Option<usize>,
+    /// `--rules FILE`, read by [`load_rules`].
+    pub rules: Option<Rules>,
+}
+
+/// Reads a rules file (`--rules FILE`): TOML (`*.toml`) or JSON (`*.json`) with any fields of
+/// [`Rules`] (those left out keep their defaults; unknown ones are refused), validated.
+pub fn load_rules(path: &Path) -> Result<Rules, ConfigError> {
+    let err = |message: String| ConfigError::RulesFile {
+        path: path.to_path_buf(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+    let rules: Rules = match path.extension().and_then(|e| e.to_str()) {
+        Some("toml") => toml::from_str(&text).map_err(|e| err(e.to_string()))?,
+        Some("json") => serde_json::from_str(&text).map_err(|e| err(e.to_string()))?,
+        _ => return Err(err("use a .toml or .json file".into())),
+    };
+    rules.validate().map_err(|e| err(e.0))?;
+    Ok(rules)
 }
 
 impl Settings {
@@ -146,6 +173,9 @@ impl Settings {
         }
         if over.workers.is_some() {
             s.workers = over.workers;
+        }
+        if let Some(r) = over.rules {
+            s.rules = r;
         }
         s.validate()?;
         Ok(s)
@@ -206,5 +236,31 @@ mod tests {
         std::fs::write(&j, r#"{"workers": 0}"#).unwrap();
         let e = Settings::load(Some(&j), Overrides::default()).unwrap_err();
         assert!(e.to_string().contains("workers"), "{e}");
+    }
+
+    #[test]
+    fn a_rules_file_replaces_the_rules_and_a_bad_one_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("r.toml");
+        std::fs::write(&f, "cents_per_point = 50\n").unwrap();
+        let r = load_rules(&f).unwrap();
+        assert_eq!(r.cents_per_point, 50);
+        assert_eq!(r.conversion_points, Rules::default().conversion_points);
+        let s = Settings::load(
+            None,
+            Overrides {
+                rules: Some(r.clone()),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(s.rules, r);
+        std::fs::write(&f, "cents_per_point = 0\n").unwrap();
+        let e = load_rules(&f).unwrap_err().to_string();
+        assert!(e.contains("r.toml") && e.contains("cents_per_point"), "{e}");
+        let j = dir.path().join("r.json");
+        std::fs::write(&j, r#"{"cents_per_pont": 50}"#).unwrap();
+        let e = load_rules(&j).unwrap_err().to_string();
+        assert!(e.contains("cents_per_pont"), "{e}");
     }
 }

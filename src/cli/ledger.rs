@@ -2,8 +2,8 @@
 
 use crate::db::DEFAULT_URL;
 use crate::ledger::{
-    read_ledger_file, HouseholdId, Ledger, LedgerError, LedgerFile, Month, Progress, SqlLedger,
-    WriteStatus,
+    read_ledger_file, HouseholdId, Ledger, LedgerError, LedgerFile, Month, Progress, Rules,
+    SqlLedger, WriteStatus,
 };
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -16,6 +16,11 @@ pub struct LedgerArgs {
     /// The database: `sqlite://FILE` or `postgres://USER@HOST/DB`.
     #[arg(long, global = true, env = "STORENET_DATABASE_URL", default_value = DEFAULT_URL)]
     pub database_url: String,
+
+    /// A TOML or JSON file of the programme rules (`storenet::ledger::Rules`) [default: the
+    /// documented defaults].
+    #[arg(long, global = true, env = "STORENET_RULES")]
+    pub rules: Option<PathBuf>,
 
     /// What to do.
     #[command(subcommand)]
@@ -77,9 +82,14 @@ pub fn run(args: LedgerArgs) -> anyhow::Result<()> {
 }
 
 async fn run_async(args: LedgerArgs) -> anyhow::Result<()> {
-    let ledger = SqlLedger::open(&args.database_url)
+    let rules = match &args.rules {
+        Some(path) => crate::config::load_rules(path)?,
+        None => Rules::default(),
+    };
+    let db = crate::db::Db::open(&args.database_url)
         .await
         .with_context(|| format!("opening {}", crate::db::redact(&args.database_url)))?;
+    let ledger = SqlLedger::new(db, rules)?;
     match args.command {
         LedgerCommand::Ingest { file } => ingest(&ledger, &file).await,
         LedgerCommand::MonthEnd { month } => {

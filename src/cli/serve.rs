@@ -1,6 +1,6 @@
 //! `storenet serve`: the HTTP service.
 
-use crate::config::{Overrides, Settings};
+use crate::config::{load_rules, Overrides, Settings};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -20,6 +20,10 @@ pub struct ServeArgs {
     /// HTTP worker threads [default: one per core].
     #[arg(long, env = "STORENET_WORKERS")]
     pub workers: Option<usize>,
+    /// A TOML or JSON file of the programme rules (`storenet::ledger::Rules`), replacing the
+    /// config file's `[rules]` [default: the documented defaults].
+    #[arg(long, env = "STORENET_RULES")]
+    pub rules: Option<PathBuf>,
 }
 
 /// Runs `storenet serve` until interrupted.
@@ -34,6 +38,7 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
             database_url: args.database_url,
             data_dir,
             workers: args.workers,
+            rules: args.rules.as_deref().map(load_rules).transpose()?,
         },
     )?;
     actix_web::rt::System::new().block_on(async move {

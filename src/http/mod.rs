@@ -13,7 +13,9 @@ pub mod body;
 pub mod chains;
 pub mod error;
 pub mod exports;
+pub mod ledger;
 pub mod meta;
+pub mod offers;
 pub mod outlets;
 pub mod params;
 pub mod response;
@@ -135,6 +137,8 @@ pub const RESOURCES: &[fn(&mut web::ServiceConfig)] = &[
     admin::configure,
     exports::configure,
     web_map::configure,
+    ledger::configure,
+    offers::configure,
 ];
 
 /// The OpenAPI document of every route.
@@ -158,6 +162,13 @@ pub const RESOURCES: &[fn(&mut web::ServiceConfig)] = &[
         admin::close,
         meta::healthz,
         meta::metrics,
+        ledger::purchases,
+        ledger::returns,
+        ledger::balance,
+        ledger::statement,
+        offers::create,
+        offers::list,
+        offers::at_outlet,
     ),
     components(schemas(
         response::OutletList,
@@ -169,6 +180,18 @@ pub const RESOURCES: &[fn(&mut web::ServiceConfig)] = &[
         admin::NewOutlet,
         admin::OutletChange,
         meta::Health,
+        ledger::PurchaseIn,
+        ledger::PurchaseReceiptJson,
+        ledger::PurchaseResult,
+        ledger::PurchaseBatchResult,
+        ledger::ReturnIn,
+        ledger::ReturnReceiptJson,
+        ledger::ReturnResult,
+        ledger::BalanceJson,
+        ledger::StatementJson,
+        offers::OfferJson,
+        offers::OfferList,
+        offers::OutletOffers,
     )),
     modifiers(&BearerKey)
 )]

@@ -43,6 +43,7 @@
 //! and [`can_write_offer`] says which key may write which offer.
 
 mod error;
+mod http_support;
 mod ingest;
 mod month_end;
 mod offers;

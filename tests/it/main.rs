@@ -7,6 +7,7 @@ mod crs;
 mod export;
 mod http;
 mod ledger;
+mod ledger_crash;
 mod planning;
 mod registry;
 mod spatial;
