@@ -16,6 +16,7 @@ pub mod exports;
 pub mod meta;
 pub mod outlets;
 pub mod params;
+pub mod planning;
 pub mod response;
 #[path = "web.rs"]
 pub mod web_map;
@@ -77,6 +78,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Request counters and latency histograms.
     pub metrics: PrometheusMetrics,
+    /// The planning routes' grid (loaded on first use) and context for the current snapshot.
+    pub planning: Arc<planning::PlanningState>,
     /// Serialises writes so snapshots are swapped in the order the writes happened.
     writer: Arc<tokio::sync::Mutex<()>>,
 }
@@ -100,6 +103,7 @@ impl AppState {
             ledger,
             settings: Arc::new(settings),
             metrics,
+            planning: Arc::new(planning::PlanningState::default()),
             writer: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
@@ -134,6 +138,7 @@ pub const RESOURCES: &[fn(&mut web::ServiceConfig)] = &[
     admin::configure,
     exports::configure,
     web_map::configure,
+    planning::configure,
 ];
 
 /// The OpenAPI document of every route.
@@ -157,6 +162,14 @@ pub const RESOURCES: &[fn(&mut web::ServiceConfig)] = &[
         admin::close,
         meta::healthz,
         meta::metrics,
+        planning::density,
+        planning::coverage,
+        planning::catchments,
+        planning::gaps,
+        planning::whatif,
+        planning::sites_get,
+        planning::sites_post,
+        planning::huff,
     ),
     components(schemas(
         response::OutletList,
@@ -168,6 +181,10 @@ pub const RESOURCES: &[fn(&mut web::ServiceConfig)] = &[
         admin::NewOutlet,
         admin::OutletChange,
         meta::Health,
+        planning::WhatIfJson,
+        planning::OpenJson,
+        planning::SitesJson,
+        planning::PointJson,
     )),
     modifiers(&BearerKey)
 )]

@@ -1166,3 +1166,4 @@ fn keys_cli_creates_lists_and_revokes_without_showing_secrets() {
 }
 
 mod exports;
+mod planning;
