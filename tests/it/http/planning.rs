@@ -1,9 +1,6 @@
 //! The planning routes: roles, the privacy floor in every answer, figures equal to the library's,
 //! PNG maps, and bad input.
 
-#[path = "../../fixtures/planning/synth.rs"]
-mod synth;
-
 use super::{spawn_app, TestApp};
 use crate::common::repo_path;
 use reqwest::{Method, StatusCode};
@@ -19,20 +16,25 @@ use storenet::store::{Role, Scope};
 /// A remote cell of 5 households, far from every outlet: below the privacy floor.
 const LONE_CELL: (i64, i64, u32, u32) = (250_000, 7_660_000, 5, 7);
 
-/// The app with a synthetic household grid and the real municipal centres in its data dir.
+/// The app with part of the bundled household grid and the municipal centres in its data dir.
 async fn planning_app() -> TestApp {
     let app = spawn_app().await;
     let data = app._dir.path().join("data");
-    // Southern Finland only, to keep debug-build tests quick, and the lone remote cell.
-    let mut cells: Vec<_> = synth::grid_cells(&repo_path(""), 0.8, 1)
-        .into_iter()
-        .filter(|c| c.1 < 6_900_000)
-        .collect();
-    cells.push(LONE_CELL);
+    // The bundled grid, southern Finland only to keep debug-build tests quick, and a lone remote
+    // cell below the privacy floor.
+    let bundled = std::fs::read_to_string(repo_path("data/households_1km.csv")).unwrap();
+    let mut lines = bundled.lines();
+    assert_eq!(lines.next(), Some("x,y,households,cardholders"));
     let mut csv = String::from("x,y,households,cardholders\n");
-    for (x, y, h, c) in cells {
-        csv.push_str(&format!("{x},{y},{h},{c}\n"));
+    for line in lines {
+        let y: i64 = line.split(',').nth(1).unwrap().parse().unwrap();
+        if y < 6_800_000 {
+            csv.push_str(line);
+            csv.push('\n');
+        }
     }
+    let (x, y, h, c) = LONE_CELL;
+    csv.push_str(&format!("{x},{y},{h},{c}\n"));
     std::fs::write(data.join("households_1km.csv"), csv).unwrap();
     std::fs::create_dir_all(data.join("sources")).unwrap();
     std::fs::copy(
@@ -518,11 +520,21 @@ async fn every_report_comes_as_a_png_map() {
     }
 }
 
+/// (method, path, body, status, error code, field).
+type Case = (
+    Method,
+    &'static str,
+    Option<Value>,
+    u16,
+    &'static str,
+    Option<&'static str>,
+);
+
 #[tokio::test]
 async fn bad_planning_input_gets_a_4xx_naming_the_field() {
     let app = planning_app().await;
     let k = key(&app, Role::Planner).await;
-    let cases: Vec<(Method, &str, Option<Value>, u16, &str, Option<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             Method::GET,
             "/v1/planning/coverage?distance_m=0",
