@@ -18,6 +18,7 @@ pub mod meta;
 pub mod offers;
 pub mod outlets;
 pub mod params;
+pub mod planning;
 pub mod response;
 pub mod sync;
 #[path = "web.rs"]
@@ -80,6 +81,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Request counters and latency histograms.
     pub metrics: PrometheusMetrics,
+    /// The planning routes' grid (loaded on first use) and context for the current snapshot.
+    pub planning: Arc<planning::PlanningState>,
     /// Serialises writes so snapshots are swapped in the order the writes happened.
     writer: Arc<tokio::sync::Mutex<()>>,
 }
@@ -103,6 +106,7 @@ impl AppState {
             ledger,
             settings: Arc::new(settings),
             metrics,
+            planning: Arc::new(planning::PlanningState::default()),
             writer: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
@@ -139,6 +143,7 @@ pub const RESOURCES: &[fn(&mut web::ServiceConfig)] = &[
     web_map::configure,
     ledger::configure,
     offers::configure,
+    planning::configure,
 ];
 
 /// The OpenAPI document of every route.
@@ -169,6 +174,14 @@ pub const RESOURCES: &[fn(&mut web::ServiceConfig)] = &[
         offers::create,
         offers::list,
         offers::at_outlet,
+        planning::density,
+        planning::coverage,
+        planning::catchments,
+        planning::gaps,
+        planning::whatif,
+        planning::sites_get,
+        planning::sites_post,
+        planning::huff,
     ),
     components(schemas(
         response::OutletList,
@@ -192,6 +205,10 @@ pub const RESOURCES: &[fn(&mut web::ServiceConfig)] = &[
         offers::OfferJson,
         offers::OfferList,
         offers::OutletOffers,
+        planning::WhatIfJson,
+        planning::OpenJson,
+        planning::SitesJson,
+        planning::PointJson,
     )),
     modifiers(&BearerKey)
 )]

@@ -1,11 +1,24 @@
 // The planner view: nothing without a planner key; the heat map only with one.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openMap, BASE, shot } from './helpers.mjs';
+import { launch, openMap, BASE, shot, api, settle } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
+
+const PKEY = process.env.STORENET_PLANNER_KEY;
+const plannerAuth = () => ({ headers: { Authorization: `Bearer ${PKEY}` } });
+
+// Turns the planner view on with the planner key and waits for the heat map.
+async function plannerOn(page) {
+  await page.fill('#planner-key', PKEY);
+  await page.click('#planner-key-form button[type=submit]');
+  await page.locator('#planner').waitFor({ state: 'visible' });
+  await page.waitForSelector('body[data-heat-cells]');
+}
+
+const hh = (v) => (typeof v === 'number' && v >= 10 ? String(v) : '<10');
 
 async function planningRoutesExist() {
   const r = await fetch(`${BASE}/v1/planning/density?bbox=24.9,60.1,25.0,60.2`);
@@ -37,11 +50,23 @@ test('with a planner key the heat map is drawn from the planning API', { skip: !
     return;
   }
   const { context, page, errors } = await openMap(browser);
+  const answer = page.waitForResponse((r) => r.url().includes('/v1/planning/density'));
   await page.fill('#planner-key', process.env.STORENET_PLANNER_KEY);
   await page.click('#planner-key-form button[type=submit]');
   await page.locator('#planner').waitFor({ state: 'visible' });
   await page.waitForSelector('body[data-heat-cells]');
-  assert.ok(await page.locator('path.heat-cell').count() > 0);
+  // The page drew what the API answers for the same box, and the answer respects the floor.
+  const url = (await answer).url();
+  const fc = await api(url.slice(BASE.length), plannerAuth());
+  assert.ok(fc.features.length > 0);
+  assert.equal(await page.getAttribute('body', 'data-heat-cells'), String(fc.features.length));
+  assert.equal(await page.locator('path.heat-cell').count(), fc.features.length);
+  for (const f of fc.features) {
+    for (const k of ['households', 'cardholders']) {
+      const v = f.properties[k];
+      assert.ok(v === '<10' || (typeof v === 'number' && v >= 10), `${k} = ${v}`);
+    }
+  }
   await shot(page, 'planner-key');
   assert.deepEqual(errors, []);
   await context.close();
@@ -85,6 +110,119 @@ test('the heat map renders density cells and shows figures below ten as "<10"', 
   // Turning the layer off removes it.
   await page.uncheck('#heat');
   await page.waitForFunction(() => document.querySelectorAll('path.heat-cell').length === 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+for (const [role, env] of [['household', 'STORENET_HOUSEHOLD_KEY'], ['retailer', 'STORENET_RETAILER_KEY']]) {
+  test(`a ${role} key is refused by the planning API and draws no heat map`, { skip: !process.env[env] }, async () => {
+    const key = process.env[env];
+    const r = await fetch(`${BASE}/v1/planning/density?bbox=24.9,60.1,25.0,60.2`, { headers: { Authorization: `Bearer ${key}` } });
+    assert.equal(r.status, 403);
+    const { context, page, errors } = await openMap(browser);
+    await page.fill('#planner-key', key);
+    await page.click('#planner-key-form button[type=submit]');
+    await page.waitForFunction(() => /not a planner key/.test(document.getElementById('planner-msg').textContent));
+    assert.equal(await page.locator('#planner').isVisible(), false);
+    assert.equal(await page.locator('path.heat-cell').count(), 0);
+    await shot(page, `planner-${role}-key`);
+    assert.deepEqual(errors.filter((e) => !/status of 403/.test(e)), []);
+    await context.close();
+  });
+}
+
+test('catchments and gaps are drawn as the API answers them', { skip: !PKEY }, async () => {
+  const { context, page, errors } = await openMap(browser);
+  await page.selectOption('#chain', 'k-citymarket');
+  await settle(page);
+  await plannerOn(page);
+  await page.uncheck('#heat');
+  await page.click('#catchments-go');
+  await page.waitForSelector('body[data-catchments]');
+  const catchFc = await api('/v1/planning/catchments?chain=k-citymarket&format=geojson', plannerAuth());
+  assert.ok(catchFc.features.length > 0);
+  assert.equal(await page.getAttribute('body', 'data-catchments'), String(catchFc.features.length));
+  assert.ok(await page.locator('path.catchment-area').count() >= catchFc.features.length);
+  const largest = catchFc.features.slice().sort((a, b) => (Number(b.properties.households) || 0) - (Number(a.properties.households) || 0))[0];
+  assert.match(await page.textContent('#catchments-out'), new RegExp(`${largest.properties.name}: ${hh(largest.properties.households)}`));
+  await shot(page, 'planner-catchments');
+  await page.click('#catchments-clear');
+  await page.waitForFunction(() => document.querySelectorAll('path.catchment-area').length === 0);
+
+  await page.fill('#gap-km', '30');
+  await page.click('#gaps-go');
+  await page.waitForSelector('body[data-gaps]');
+  const gaps = await api('/v1/planning/gaps?chain=k-citymarket&distance_m=30000&format=geojson', plannerAuth());
+  assert.ok(gaps.features.length > 0, 'hypermarkets leave gaps at 30 km');
+  assert.equal(await page.getAttribute('body', 'data-gaps'), String(gaps.features.length));
+  assert.equal(await page.locator('path.gap-area').count(), gaps.features.length);
+  const first = gaps.features[0].properties;
+  assert.match(await page.textContent('#gaps-out'), new RegExp(`Gap 1: ${hh(first.households)} households`));
+  await shot(page, 'planner-gaps');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a what-if opening an outlet and closing another shows the API\'s coverage change', { skip: !PKEY }, async () => {
+  const { context, page, errors } = await openMap(browser);
+  await plannerOn(page);
+  await page.uncheck('#heat');
+  await page.evaluate(() => window.storenet.map.setView([66.2, 27.5], 9));
+  await settle(page);
+  await page.selectOption('#whatif-chain', 'k-market');
+  await page.click('#whatif-open-centre');
+  await page.locator('path.whatif-open').waitFor();
+  const near = await api('/v1/outlets/nearest?lat=60.17&lon=24.94&k=1');
+  const closeId = near.outlets[0].id;
+  await page.fill('#whatif-close-ids', String(closeId));
+  await page.fill('#ring-km', '10');
+  const sent = page.waitForRequest((r) => r.url().includes('/v1/planning/whatif'));
+  await page.click('#whatif-go');
+  await page.waitForSelector('body[data-whatif]');
+  const req = await sent;
+  const body = req.postDataJSON();
+  assert.equal(body.open.length, 1);
+  assert.equal(body.open[0].chain, 'k-market');
+  assert.ok(Math.abs(body.open[0].lat - 66.2) < 0.05 && Math.abs(body.open[0].lon - 27.5) < 0.1);
+  assert.deepEqual(body.close, [closeId]);
+  const rep = await api(req.url().slice(BASE.length), {
+    method: 'POST',
+    headers: { ...plannerAuth().headers, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const band = (row) => row.bands.find((b) => b.within_m === 10000);
+  const summary = await page.textContent('#whatif-summary');
+  assert.ok(summary.includes(`${hh(band(rep.before).households)} → ${hh(band(rep.after).households)} households`), summary);
+  const statuses = rep.changes.map((c) => c.status);
+  assert.ok(statuses.includes('opened') && statuses.includes('closed'));
+  assert.match(await page.textContent('#whatif-out'), /opened/);
+  assert.match(await page.textContent('#whatif-out'), /closed/);
+  await shot(page, 'planner-whatif');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the planner view works on a phone-sized screen with the keyboard', { skip: !PKEY }, async () => {
+  const { context, page, errors } = await openMap(browser, { width: 390, height: 844 });
+  await page.selectOption('#chain', 'k-citymarket');
+  await settle(page);
+  await plannerOn(page);
+  // Every planner control has a label and can be reached.
+  for (const id of ['heat', 'ring-km', 'gap-km', 'whatif-chain', 'whatif-close-ids']) {
+    assert.equal(await page.locator(`label[for="${id}"]`).count(), 1, id);
+  }
+  await page.focus('#ring-km');
+  await page.keyboard.type('3');
+  await page.keyboard.press('Tab');
+  await page.focus('#coverage-go');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('body[data-coverage]', { timeout: 90000 });
+  const rep = await api('/v1/planning/coverage?chain=k-citymarket&distance_m=3000', plannerAuth());
+  const b = rep.total.bands.find((x) => x.within_m === 3000);
+  assert.match(await page.textContent('#coverage-out'), new RegExp(hh(b.households)));
+  assert.ok(await page.locator('#coverage-out tr.hl').count() === 1);
+  await page.locator('#coverage-out').scrollIntoViewIfNeeded();
+  await shot(page, 'planner-phone');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -40,6 +40,10 @@ port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()
 # A planner key for the planner-view test (used once the planning routes exist).
 STORENET_PLANNER_KEY="$("$bin" keys create --role planner --database-url "$db" 2>/dev/null)"
 export STORENET_PLANNER_KEY
+# Keys of other roles, which the planner view must refuse.
+STORENET_HOUSEHOLD_KEY="$("$bin" keys create --role household --household hh-browser --database-url "$db" 2>/dev/null)"
+STORENET_RETAILER_KEY="$("$bin" keys create --role retailer --outlet 1 --database-url "$db" 2>/dev/null)"
+export STORENET_HOUSEHOLD_KEY STORENET_RETAILER_KEY
 
 "$bin" --data-dir "$repo/data" serve --bind "127.0.0.1:$port" --database-url "$db" \
   >"$tmp/serve.log" 2>&1 &

@@ -341,6 +341,7 @@
 
   map.on('click', (e) => {
     if (drawing.on) addDrawPoint(e.latlng);
+    else if (state.whatIfPick) whatIfPick(e.latlng);
     else nearest(e.latlng.lat, e.latlng.lng);
   });
   $('centre').addEventListener('click', () => {
@@ -485,7 +486,12 @@
   //       -> GeoJSON FeatureCollection of 1 km cells (Polygons, WGS84), properties
   //          { households: number | "<10", cardholders: number | "<10" }
   //   GET /v1/planning/coverage?distance_m=…&chain=…&category=…
-  //       -> { bands: [{ distance_m, households, share_households }], households }
+  //       -> { total: { label, households, bands: [{ within_m, households, share_households }] }, by_chain, … }
+  //   GET /v1/planning/catchments?format=geojson  -> areas, properties { outlet, name, chain, households, median_m }
+  //   GET /v1/planning/gaps?distance_m=…&format=geojson -> areas, properties { rank, households, centre, nearest_outlet_name }
+  //   POST /v1/planning/whatif?distance_m=… { open: [{ lat, lon, chain }], close: [ids] }
+  //       -> { before: row, after: row, changes: [{ name, status, households_before, households_after }] }
+  // Every household figure is a number of at least 10 or the string "<10".
   // 401/403 mean the key is not a planner key; 404 that the server has no planning routes.
 
   const heat = L.geoJSON(null, {
@@ -549,6 +555,10 @@
     heat.remove();
     rings.clearLayers();
     rings.remove();
+    clearCatchments();
+    clearGaps();
+    whatIfLayer.clearLayers();
+    whatIfLayer.remove();
     $('planner').hidden = true;
     $('planner').disabled = true;
     $('planner-msg').textContent = msg;
@@ -569,6 +579,7 @@
       $('planner').hidden = false;
       $('planner').disabled = false;
       heatLegend();
+      fillWhatIfChains();
       $('planner-msg').textContent = 'Planner view on.';
     } catch (err) {
       if (err.status === 401 || err.status === 403) plannerOff('That key is not a planner key.');
@@ -599,19 +610,256 @@
     rings.addTo(map);
   });
 
+  // A share (0–1) or the suppressed "<10", as text.
+  function shareText(v) {
+    return typeof v === 'number' ? `${(v * 100).toFixed(1)} %` : String(v);
+  }
+
+  // The ring distance in metres, or `fallback` when no ring is set.
+  function ringMetres(fallback) {
+    const r = parseFloat($('ring-km').value);
+    return r > 0 ? Math.round(r * 1000) : fallback;
+  }
+
+  function bandsTable(row, highlightM) {
+    const rows = (row.bands || []).map((b) => {
+      const mark = b.within_m === highlightM ? ' class="hl"' : '';
+      return `<tr${mark}><td>${esc(km(b.within_m))}</td><td>${esc(householdsText(b.households))}</td><td>${esc(shareText(b.share_households))}</td></tr>`;
+    }).join('');
+    return `<table><caption>${esc(row.label || '')}: ${esc(householdsText(row.households))} households</caption>`
+      + `<thead><tr><th scope="col">Within</th><th scope="col">Households</th><th scope="col">Share</th></tr></thead><tbody>${rows}</tbody></table>`;
+  }
+
   $('coverage-go').addEventListener('click', async () => {
     const out = $('coverage-out');
     const p = filterParams();
-    const r = parseFloat($('ring-km').value);
-    if (r > 0) p.set('distance_m', String(Math.round(r * 1000)));
+    const d = ringMetres(null);
+    if (d) p.set('distance_m', String(d));
     out.textContent = 'Computing…';
     try {
       const rep = await api(`/v1/planning/coverage?${p}`, { headers: plannerHeaders() });
-      const rows = (rep.bands || []).map((b) =>
-        `<tr><td>${esc(km(b.distance_m))}</td><td>${esc(householdsText(b.households))}</td><td>${typeof b.share_households === 'number' ? (b.share_households * 100).toFixed(1) + ' %' : esc(b.share_households)}</td></tr>`).join('');
-      out.innerHTML = `<table><thead><tr><th>Within</th><th>Households</th><th>Share</th></tr></thead><tbody>${rows}</tbody></table>`;
+      out.innerHTML = bandsTable(rep.total, d);
+      document.body.dataset.coverage = 'done';
     } catch (e) {
-      out.textContent = e.status === 404 ? 'The coverage route is not on this server yet.' : `Coverage: ${e.message}`;
+      out.textContent = `Coverage: ${e.message}`;
+    }
+  });
+
+  // ----- catchments: every cell to its nearest outlet, drawn as areas -----
+
+  const CATCHMENT_COLOURS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#1f78b4'];
+  const catchmentLayer = L.geoJSON(null, {
+    pane: 'heatPane',
+    style: (f) => ({
+      stroke: false, fillOpacity: 0.5,
+      fillColor: CATCHMENT_COLOURS[f.properties.outlet % CATCHMENT_COLOURS.length], className: 'catchment-area',
+    }),
+    onEachFeature: (f, layer) => layer.bindTooltip(
+      `${esc(f.properties.name)}: ${esc(householdsText(f.properties.households))} households, `
+      + `median ${typeof f.properties.median_m === 'number' ? esc(km(f.properties.median_m)) : esc(f.properties.median_m)}`),
+  });
+
+  function clearCatchments() {
+    catchmentLayer.clearLayers();
+    catchmentLayer.remove();
+    $('catchments-out').textContent = '';
+    delete document.body.dataset.catchments;
+  }
+
+  $('catchments-go').addEventListener('click', async () => {
+    const out = $('catchments-out');
+    const p = filterParams();
+    p.set('format', 'geojson');
+    out.textContent = 'Computing…';
+    try {
+      const fc = await api(`/v1/planning/catchments?${p}`, { headers: plannerHeaders() });
+      catchmentLayer.clearLayers();
+      catchmentLayer.addData(fc);
+      catchmentLayer.addTo(map);
+      const top = fc.features.slice().sort((a, b) => (Number(b.properties.households) || 0) - (Number(a.properties.households) || 0)).slice(0, 5);
+      out.innerHTML = `<p>${fc.features.length} catchments. Largest:</p><ol>${top.map((f) =>
+        `<li>${esc(f.properties.name)}: ${esc(householdsText(f.properties.households))}</li>`).join('')}</ol>`;
+      document.body.dataset.catchments = String(fc.features.length);
+    } catch (e) {
+      out.textContent = `Catchments: ${e.message}`;
+    }
+  });
+  $('catchments-clear').addEventListener('click', clearCatchments);
+
+  // ----- gaps: areas farther than D from every outlet -----
+
+  const gapLayer = L.geoJSON(null, {
+    pane: 'heatPane',
+    style: () => ({ color: '#b42318', weight: 1, fillColor: '#b42318', fillOpacity: 0.45, className: 'gap-area' }),
+    onEachFeature: (f, layer) => layer.bindTooltip(
+      `Gap ${esc(f.properties.rank)}: ${esc(householdsText(f.properties.households))} households; nearest ${esc(f.properties.nearest_outlet_name)}`),
+  });
+
+  function clearGaps() {
+    gapLayer.clearLayers();
+    gapLayer.remove();
+    $('gaps-out').textContent = '';
+    delete document.body.dataset.gaps;
+  }
+
+  $('gaps-go').addEventListener('click', async () => {
+    const out = $('gaps-out');
+    const d = parseFloat($('gap-km').value);
+    if (!(d > 0)) {
+      out.textContent = 'Give a distance above 0 km.';
+      return;
+    }
+    const p = filterParams();
+    p.set('distance_m', String(Math.round(d * 1000)));
+    p.set('format', 'geojson');
+    out.textContent = 'Computing…';
+    try {
+      const fc = await api(`/v1/planning/gaps?${p}`, { headers: plannerHeaders() });
+      gapLayer.clearLayers();
+      gapLayer.addData(fc);
+      gapLayer.addTo(map);
+      const items = fc.features.slice(0, 10).map((f) => {
+        const c = f.properties.centre;
+        return `<li><button type="button" data-lat="${c.lat}" data-lon="${c.lon}">Gap ${esc(f.properties.rank)}: `
+          + `${esc(householdsText(f.properties.households))} households</button></li>`;
+      }).join('');
+      out.innerHTML = `<p>${fc.features.length} gap areas farther than ${esc(d)} km.</p><ol class="results">${items}</ol>`;
+      out.querySelectorAll('button[data-lat]').forEach((b) => b.addEventListener('click', () =>
+        map.setView([Number(b.dataset.lat), Number(b.dataset.lon)], Math.max(map.getZoom(), 10))));
+      document.body.dataset.gaps = String(fc.features.length);
+    } catch (e) {
+      out.textContent = `Gaps: ${e.message}`;
+    }
+  });
+  $('gaps-clear').addEventListener('click', clearGaps);
+
+  // ----- what-if: open outlets on the map, close existing ones, see coverage change -----
+
+  const whatIf = { open: [], close: new Set() };
+  const whatIfLayer = L.layerGroup();
+
+  function whatIfIds() {
+    const ids = new Set(whatIf.close);
+    for (const t of $('whatif-close-ids').value.split(/[\s,]+/)) {
+      if (/^\d+$/.test(t)) ids.add(Number(t));
+    }
+    return [...ids];
+  }
+
+  function drawWhatIf() {
+    whatIfLayer.clearLayers();
+    const items = [];
+    whatIf.open.forEach((o, i) => {
+      L.circleMarker([o.lat, o.lon], {
+        radius: 9, color: '#111', weight: 2, fillColor: chainColour(o.chain), fillOpacity: 0.9, className: 'whatif-open',
+      }).bindTooltip(`New ${o.chain} #${i + 1}`).addTo(whatIfLayer);
+      items.push(`<li>Open ${esc(o.chain)} at ${o.lat.toFixed(4)}, ${o.lon.toFixed(4)}</li>`);
+    });
+    for (const id of whatIf.close) {
+      const o = state.outlets.find((x) => x.id === id);
+      if (o) {
+        L.circleMarker([o.lat, o.lon], {
+          radius: 11, color: '#b42318', weight: 3, fill: false, dashArray: '3 3', className: 'whatif-close',
+        }).bindTooltip(`Close ${o.name}`).addTo(whatIfLayer);
+      }
+      items.push(`<li>Close ${esc(o ? o.name : '')} (id ${esc(id)})</li>`);
+    }
+    whatIfLayer.addTo(map);
+    $('whatif-list').innerHTML = items.join('');
+  }
+
+  function setWhatIfPick(mode) {
+    state.whatIfPick = state.whatIfPick === mode ? null : mode;
+    $('whatif-open').setAttribute('aria-pressed', String(state.whatIfPick === 'open'));
+    $('whatif-close').setAttribute('aria-pressed', String(state.whatIfPick === 'close'));
+    const hint = $('whatif-hint');
+    hint.hidden = !state.whatIfPick;
+    hint.textContent = state.whatIfPick === 'open'
+      ? 'Click the map where the new outlet should be.'
+      : 'Click the map next to the outlet to close.';
+    map.getContainer().classList.toggle('picking', Boolean(state.whatIfPick));
+  }
+
+  function whatIfOpenAt(lat, lon) {
+    const chain = $('whatif-chain').value;
+    if (!chain) return;
+    whatIf.open.push({ lat: Number(lat.toFixed(6)), lon: Number(lon.toFixed(6)), chain });
+    drawWhatIf();
+  }
+
+  // Called by the map's click handler while a what-if pick is on.
+  function whatIfPick(ll) {
+    if (state.whatIfPick === 'open') {
+      whatIfOpenAt(ll.lat, ll.lng);
+    } else if (state.whatIfPick === 'close') {
+      let best = null;
+      let bestD = Infinity;
+      for (const o of state.outlets) {
+        const d = map.distance(ll, [o.lat, o.lon]);
+        if (d < bestD) { best = o; bestD = d; }
+      }
+      if (best) whatIf.close.add(best.id);
+      drawWhatIf();
+    }
+    setWhatIfPick(null);
+  }
+
+  function fillWhatIfChains() {
+    const sel = $('whatif-chain');
+    if (sel.options.length) return;
+    for (const c of state.chains.values()) {
+      const opt = document.createElement('option');
+      opt.value = c.id;
+      opt.textContent = c.name;
+      sel.appendChild(opt);
+    }
+    if ($('chain').value) sel.value = $('chain').value;
+  }
+
+  $('whatif-open').addEventListener('click', () => setWhatIfPick('open'));
+  $('whatif-close').addEventListener('click', () => setWhatIfPick('close'));
+  $('whatif-open-centre').addEventListener('click', () => {
+    const c = map.getCenter();
+    whatIfOpenAt(c.lat, c.lng);
+  });
+  $('whatif-reset').addEventListener('click', () => {
+    whatIf.open = [];
+    whatIf.close.clear();
+    $('whatif-close-ids').value = '';
+    $('whatif-out').textContent = '';
+    if (state.whatIfPick) setWhatIfPick(state.whatIfPick);
+    drawWhatIf();
+    delete document.body.dataset.whatif;
+  });
+
+  $('whatif-go').addEventListener('click', async () => {
+    const out = $('whatif-out');
+    const close = whatIfIds();
+    if (!whatIf.open.length && !close.length) {
+      out.textContent = 'Drop a new outlet or pick one to close first.';
+      return;
+    }
+    const p = filterParams();
+    const d = ringMetres(5000);
+    p.set('distance_m', String(d));
+    out.textContent = 'Computing…';
+    try {
+      const rep = await api(`/v1/planning/whatif?${p}`, {
+        method: 'POST',
+        headers: { ...plannerHeaders(), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ open: whatIf.open, close }),
+      });
+      const band = (row) => (row.bands || []).find((b) => b.within_m === d) || {};
+      const b0 = band(rep.before);
+      const b1 = band(rep.after);
+      const changes = rep.changes.slice(0, 8).map((c) =>
+        `<tr><td>${esc(c.name)}</td><td>${esc(c.status)}</td><td>${esc(householdsText(c.households_before))}</td><td>${esc(householdsText(c.households_after))}</td></tr>`).join('');
+      out.innerHTML = `<p id="whatif-summary">Within ${esc(km(d))}: ${esc(householdsText(b0.households))} → `
+        + `${esc(householdsText(b1.households))} households (${esc(shareText(b0.share_households))} → ${esc(shareText(b1.share_households))}).</p>`
+        + `<table><thead><tr><th scope="col">Outlet</th><th scope="col">Change</th><th scope="col">Before</th><th scope="col">After</th></tr></thead><tbody>${changes}</tbody></table>`;
+      document.body.dataset.whatif = 'done';
+    } catch (e) {
+      out.textContent = `What-if: ${e.message}`;
     }
   });
 

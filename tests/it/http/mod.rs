@@ -1168,3 +1168,4 @@ fn keys_cli_creates_lists_and_revokes_without_showing_secrets() {
 mod exports;
 mod instances;
 mod ledger;
+mod planning;
