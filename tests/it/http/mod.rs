@@ -1165,4 +1165,5 @@ fn keys_cli_creates_lists_and_revokes_without_showing_secrets() {
     );
 }
 
+mod detail;
 mod exports;
