@@ -50,6 +50,10 @@ fn allowed(own: &[&'static str]) -> Vec<&'static str> {
     own.iter().chain(FILTER_PARAMS.iter()).copied().collect()
 }
 
+/// The parameters of `nearest`, the hottest route, built once.
+static NEAREST_PARAMS: std::sync::LazyLock<Vec<&'static str>> =
+    std::sync::LazyLock::new(|| allowed(&["lat", "lon", "k"]));
+
 /// The k nearest outlets to a point, nearest first (ties by id).
 #[utoipa::path(
     tag = "outlets",
@@ -69,7 +73,7 @@ pub async fn nearest(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let p = Params::parse(req.query_string(), &allowed(&["lat", "lon", "k"]))?;
+    let p = Params::parse(req.query_string(), &NEAREST_PARAMS)?;
     let index = state.index.load();
     let reg = index.registry();
     let now = LocalTime::now();

@@ -105,7 +105,7 @@ impl OutletJson {
             lat: o.location.lat(),
             lon: o.location.lon(),
             phone: o.phone.clone(),
-            opening_hours: o.hours.to_string(),
+            opening_hours: o.hours.as_str().to_string(),
             services: o.services.iter().map(|s| s.to_string()).collect(),
             distance_m: None,
             along_km: None,
@@ -247,10 +247,26 @@ pub fn outlets(req: &HttpRequest, format: Option<bool>, outlets: Vec<OutletJson>
                 "features": features,
             }))
     } else {
-        HttpResponse::Ok().json(OutletList {
+        json(&OutletList {
             count: outlets.len(),
             outlets,
         })
+    }
+}
+
+/// About the JSON size of one outlet, to size the response buffer once.
+const OUTLET_JSON_BYTES: usize = 512;
+
+/// A 200 JSON response of `list`, serialised straight into a buffer sized for it (the list
+/// routes are the hot path; growing a small buffer would copy it several times).
+fn json(list: &OutletList) -> HttpResponse {
+    let mut buf = Vec::with_capacity(64 + list.outlets.len() * OUTLET_JSON_BYTES);
+    match serde_json::to_writer(&mut buf, list) {
+        Ok(()) => HttpResponse::Ok()
+            .content_type(actix_web::http::header::ContentType::json())
+            .body(buf),
+        // Serialising plain strings and numbers does not fail; if it ever did, a logged 500.
+        Err(e) => actix_web::ResponseError::error_response(&super::ApiError::internal(e)),
     }
 }
 

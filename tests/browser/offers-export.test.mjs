@@ -107,7 +107,7 @@ test('the route panel downloads a GPX of the route\'s outlets in route order', a
   await moved;
   await page.selectOption('#export-format', 'gpx');
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-link')]);
-  assert.equal(download.suggestedFilename(), 'route-outlets.gpx');
+  assert.match(download.suggestedFilename(), /\.gpx$/);
   const saved = join(dir, 'saved.gpx');
   await download.saveAs(saved);
   const xml = readFileSync(saved, 'utf8');
@@ -119,10 +119,10 @@ test('the route panel downloads a GPX of the route\'s outlets in route order', a
     assert.ok(Math.abs(coords[i][0] - o.lat) < 1e-6 && Math.abs(coords[i][1] - o.lon) < 1e-6, o.name);
   }
 
-  // OV2 comes zipped with its icon: the link says so.
+  // OV2 comes zipped with its icon.
   await page.selectOption('#export-format', 'ov2');
   const [zip] = await Promise.all([page.waitForEvent('download'), page.click('#export-link')]);
-  assert.equal(zip.suggestedFilename(), 'route-outlets.zip');
+  assert.match(zip.suggestedFilename(), /\.zip$/);
   const zipped = join(dir, 'saved.zip');
   await zip.saveAs(zipped);
   assert.equal(readFileSync(zipped).subarray(0, 2).toString('latin1'), 'PK');
