@@ -1,11 +1,14 @@
 //! `storenet export`: navigator POI files for the selected outlets.
 
+use crate::config::Settings;
 use crate::export::{
-    self, parse_bbox, parse_chains, parse_gpx_route, read_polygon, ExportContext, ExportOptions,
-    Format, PoiSet, Selection,
+    self, parse_bbox, parse_chains, parse_gpx_route, read_polygon, Detail, ExportContext,
+    ExportOptions, Format, PoiSet, Selection,
 };
+use crate::ledger::SqlLedger;
 use crate::model::{Category, MunicipalityCode, OutletKind};
-use crate::offers::{load_csv, OfferBook};
+use crate::offers::OfferBook;
+use crate::registry::Registry;
 use crate::spatial::OutletIndex;
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -64,6 +67,10 @@ pub struct ExportArgs {
     /// Export day (offers valid on it), YYYY-MM-DD; default today in Helsinki.
     #[arg(long)]
     pub date: Option<NaiveDate>,
+    /// Database with the outlets and the ledger's offers, as for `serve`; an empty one gets the
+    /// same first-start import from the data dir [default: sqlite://storenet.db].
+    #[arg(long, env = "STORENET_DATABASE_URL")]
+    pub database_url: Option<String>,
 }
 
 /// Parses `2km`, `300m` or a number of metres.
@@ -118,17 +125,35 @@ fn selection(index: &OutletIndex, a: &ExportArgs) -> anyhow::Result<Selection> {
     Ok(sel)
 }
 
-fn offers(data_dir: &Path) -> anyhow::Result<OfferBook> {
-    let p = data_dir.join("offers.csv");
-    if p.exists() {
-        Ok(load_csv(&p)?)
-    } else {
-        eprintln!(
-            "note: {} not found; descriptions carry no offers",
-            p.display()
-        );
-        Ok(OfferBook::default())
-    }
+/// The outlets and offers of the database, as `serve` sees them: an empty database first gets the
+/// bundled data (outlets and offers) imported, exactly as on the service's first start. The offers
+/// are read only if the formats write descriptions.
+fn load(settings: &Settings, detail: Detail) -> anyhow::Result<(Registry, OfferBook)> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(async {
+        let url = crate::db::redact(&settings.database_url);
+        let boot = crate::http::bootstrap(settings)
+            .await
+            .with_context(|| format!("opening the database {url}"))?;
+        if boot.seed_offers.is_none() && detail == Detail::Bare {
+            return Ok((boot.registry, OfferBook::default()));
+        }
+        let ledger = SqlLedger::new(boot.store.db().clone(), settings.rules.clone())?;
+        if let Some(book) = boot.seed_offers {
+            crate::http::seed_offers(&ledger, book).await?;
+        }
+        let book = match detail {
+            Detail::Full => ledger.offer_book().await?,
+            Detail::Bare => OfferBook::default(),
+        };
+        if detail == Detail::Full && book.all().is_empty() {
+            eprintln!("note: the ledger of {url} holds no offers; descriptions carry none");
+        }
+        Ok((boot.registry, book))
+    })
 }
 
 fn bar(len: u64, what: &str) -> ProgressBar {
@@ -144,12 +169,18 @@ fn bar(len: u64, what: &str) -> ProgressBar {
 /// Runs `storenet export`.
 pub fn run(data_dir: &Path, a: ExportArgs) -> anyhow::Result<()> {
     let formats = Format::parse_list(&a.format.join(","))?;
-    let registry = crate::registry::load_dir(data_dir)
-        .with_context(|| format!("loading the registry from {}", data_dir.display()))?;
+    let detail = Detail::for_formats(&formats);
+    let mut settings = Settings {
+        data_dir: data_dir.to_path_buf(),
+        ..Settings::default()
+    };
+    if let Some(url) = &a.database_url {
+        settings.database_url = url.clone();
+    }
+    let (registry, book) = load(&settings, detail)?;
     let index = OutletIndex::new(Arc::new(registry));
     let sel = selection(&index, &a)?;
     let selected = export::select(&index, &sel)?;
-    let book = offers(data_dir)?;
     let proximity_m = a
         .proximity
         .as_deref()
@@ -174,7 +205,7 @@ pub fn run(data_dir: &Path, a: ExportArgs) -> anyhow::Result<()> {
         },
     };
     let outlets_bar = bar(selected.outlets.len() as u64, "outlets");
-    let set = PoiSet::prepare_with(&selected, &ctx, &|| outlets_bar.inc(1))?;
+    let set = PoiSet::prepare_detail(&selected, &ctx, detail, &|| outlets_bar.inc(1))?;
     outlets_bar.finish_and_clear();
     let files = export::build(&formats, &set, &ctx)?;
     let files_bar = bar(files.len() as u64, "files");

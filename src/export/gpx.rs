@@ -74,51 +74,51 @@ fn write_gpx(set: &PoiSet<'_>, ctx: &ExportContext<'_>) -> io::Result<Vec<u8>> {
     text_el(&mut w, "time", &format!("{}T00:00:00Z", ctx.day))?;
     end(&mut w, "metadata")?;
 
-    for g in &set.groups {
-        let cat = g.chain.category;
-        let colour = g.chain.colour.to_string();
-        for p in &g.pois {
-            let o = p.outlet;
-            let (lat, lon) = (coord(o.location.lat()), coord(o.location.lon()));
-            w.write_event(Event::Start(
-                BytesStart::new("wpt").with_attributes([("lat", lat.as_str()), ("lon", &lon)]),
-            ))?;
-            text_el(&mut w, "name", &o.name)?;
-            text_el(&mut w, "desc", &p.lines.join("\n"))?;
-            let href =
-                format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}");
-            w.write_event(Event::Start(
-                BytesStart::new("link").with_attributes([("href", href.as_str())]),
-            ))?;
-            text_el(&mut w, "text", "Map")?;
-            end(&mut w, "link")?;
-            text_el(&mut w, "sym", garmin_symbol(cat))?;
-            text_el(&mut w, "type", &g.chain.name)?;
-            start(&mut w, "extensions")?;
-            start(&mut w, "gpxx:WaypointExtension")?;
-            if let Some(m) = ctx.options.proximity_m {
-                text_el(&mut w, "gpxx:Proximity", &m.to_string())?;
-            }
-            text_el(&mut w, "gpxx:DisplayMode", "SymbolAndName")?;
-            start(&mut w, "gpxx:Categories")?;
-            text_el(&mut w, "gpxx:Category", &g.chain.name)?;
-            end(&mut w, "gpxx:Categories")?;
-            start(&mut w, "gpxx:Address")?;
-            text_el(&mut w, "gpxx:StreetAddress", &o.address.street)?;
-            text_el(&mut w, "gpxx:City", &o.address.city)?;
-            text_el(&mut w, "gpxx:Country", "Finland")?;
-            text_el(&mut w, "gpxx:PostalCode", &o.address.postal_code)?;
-            end(&mut w, "gpxx:Address")?;
-            if !o.phone.is_empty() {
-                text_el(&mut w, "gpxx:PhoneNumber", &o.phone)?;
-            }
-            end(&mut w, "gpxx:WaypointExtension")?;
-            text_el(&mut w, "osmand:icon", osmand_icon(cat))?;
-            text_el(&mut w, "osmand:color", &colour)?;
-            text_el(&mut w, "osmand:background", "circle")?;
-            end(&mut w, "extensions")?;
-            end(&mut w, "wpt")?;
+    // Selection order (a route's order), not grouped: OsmAnd groups by `type`, Garmin by category.
+    for p in set.iter() {
+        let chain = p.chain;
+        let cat = chain.category;
+        let colour = chain.colour.to_string();
+        let o = p.outlet;
+        let (lat, lon) = (coord(o.location.lat()), coord(o.location.lon()));
+        w.write_event(Event::Start(
+            BytesStart::new("wpt").with_attributes([("lat", lat.as_str()), ("lon", &lon)]),
+        ))?;
+        text_el(&mut w, "name", &o.name)?;
+        text_el(&mut w, "desc", &p.lines.join("\n"))?;
+        let href =
+            format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}");
+        w.write_event(Event::Start(
+            BytesStart::new("link").with_attributes([("href", href.as_str())]),
+        ))?;
+        text_el(&mut w, "text", "Map")?;
+        end(&mut w, "link")?;
+        text_el(&mut w, "sym", garmin_symbol(cat))?;
+        text_el(&mut w, "type", &chain.name)?;
+        start(&mut w, "extensions")?;
+        start(&mut w, "gpxx:WaypointExtension")?;
+        if let Some(m) = ctx.options.proximity_m {
+            text_el(&mut w, "gpxx:Proximity", &m.to_string())?;
         }
+        text_el(&mut w, "gpxx:DisplayMode", "SymbolAndName")?;
+        start(&mut w, "gpxx:Categories")?;
+        text_el(&mut w, "gpxx:Category", &chain.name)?;
+        end(&mut w, "gpxx:Categories")?;
+        start(&mut w, "gpxx:Address")?;
+        text_el(&mut w, "gpxx:StreetAddress", &o.address.street)?;
+        text_el(&mut w, "gpxx:City", &o.address.city)?;
+        text_el(&mut w, "gpxx:Country", "Finland")?;
+        text_el(&mut w, "gpxx:PostalCode", &o.address.postal_code)?;
+        end(&mut w, "gpxx:Address")?;
+        if !o.phone.is_empty() {
+            text_el(&mut w, "gpxx:PhoneNumber", &o.phone)?;
+        }
+        end(&mut w, "gpxx:WaypointExtension")?;
+        text_el(&mut w, "osmand:icon", osmand_icon(cat))?;
+        text_el(&mut w, "osmand:color", &colour)?;
+        text_el(&mut w, "osmand:background", "circle")?;
+        end(&mut w, "extensions")?;
+        end(&mut w, "wpt")?;
     }
 
     start(&mut w, "extensions")?;

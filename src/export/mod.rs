@@ -1,7 +1,8 @@
 //! Navigator POI exports: GPX, TomTom OV2, Garmin GPI, Garmin POI Loader CSV, KML/KMZ, GeoJSON.
 //!
 //! One [`Exporter`] per format, each in its own file, over the same prepared points ([`PoiSet`]):
-//! the outlets a [`Selection`] picked, grouped by chain, with their descriptions (address, phone,
+//! the outlets a [`Selection`] picked, in selection order (a route's order is kept) and grouped by
+//! chain for the formats with a category per chain, with their descriptions (address, phone,
 //! opening hours, the offers valid on the export day) and the chain icons drawn by [`icons`].
 //! [`render`] makes one downloadable file (HTTP); [`write_to_dir`] writes a whole export
 //! atomically (CLI). Every byte is written by our code; GPSBabel only reads it back in the tests.
@@ -21,7 +22,7 @@ mod write;
 mod xml;
 
 pub use bundle::{build, OutFile};
-pub use poi::{describe_offer, Group, Poi, PoiSet};
+pub use poi::{describe_offer, Detail, Group, Poi, PoiSet};
 pub use select::{parse_bbox, parse_gpx_route, read_polygon, select, Selected, Selection};
 pub use write::write_files_atomically;
 
@@ -277,7 +278,7 @@ pub fn render(
     selected: &Selected<'_>,
     ctx: &ExportContext<'_>,
 ) -> Result<Rendered, ExportError> {
-    let set = PoiSet::prepare(selected, ctx)?;
+    let set = PoiSet::prepare_detail(selected, ctx, Detail::for_formats(&[format]), &|| {})?;
     let files = bundle::files_for(format, &set, ctx)?;
     if files.len() == 1 && !ctx.options.zip {
         let f = files.into_iter().next().expect("length checked above");
@@ -305,7 +306,7 @@ pub fn write_to_dir(
     dir: &Path,
     on_file: &mut dyn FnMut(&str),
 ) -> Result<Vec<PathBuf>, ExportError> {
-    let set = PoiSet::prepare(selected, ctx)?;
+    let set = PoiSet::prepare_detail(selected, ctx, Detail::for_formats(formats), &|| {})?;
     let files = build(formats, &set, ctx)?;
     write_files_atomically(dir, &files, on_file)
 }

@@ -1,6 +1,11 @@
 //! The points every format writes: selected outlets grouped by chain, with their descriptions.
+//!
+//! A [`PoiSet`] keeps both views: [`PoiSet::iter`] gives the points in selection order (the route's
+//! order for `ids=` and along-route selections), and [`PoiSet::groups`] gives them by chain for the
+//! formats that need a category per chain (KML folders, GPI categories, one Garmin CSV per chain),
+//! each group in selection order too.
 
-use super::{ExportContext, ExportError, Selected};
+use super::{ExportContext, ExportError, Format, Selected};
 use crate::model::{Chain, Outlet};
 use crate::offers::{Benefit, Offer};
 use rayon::prelude::*;
@@ -34,11 +39,33 @@ pub struct Group<'a> {
     pub pois: Vec<Poi<'a>>,
 }
 
-/// Prepared points, grouped by chain (chains sorted by id).
+/// Prepared points, grouped by chain (chains sorted by id), remembering the selection order.
 #[derive(Debug, Clone)]
 pub struct PoiSet<'a> {
     /// One group per chain with at least one point.
     pub groups: Vec<Group<'a>>,
+    /// Every point as (group, index in its group), in selection order.
+    order: Vec<(u32, u32)>,
+}
+
+/// How much of each point a set of formats needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Descriptions and offers (every format but OV2).
+    Full,
+    /// Name, phone and position only: no offer look-up, no description lines (OV2).
+    Bare,
+}
+
+impl Detail {
+    /// What `formats` need: [`Detail::Bare`] only if none of them writes descriptions.
+    pub fn for_formats(formats: &[Format]) -> Detail {
+        if formats.iter().all(|f| *f == Format::Ov2) {
+            Detail::Bare
+        } else {
+            Detail::Full
+        }
+    }
 }
 
 /// An offer as a customer reads it: `Title (-15 %, chain)`.
@@ -66,6 +93,17 @@ impl<'a> PoiSet<'a> {
         ctx: &ExportContext<'a>,
         on_outlet: &(dyn Fn() + Sync),
     ) -> Result<PoiSet<'a>, ExportError> {
+        Self::prepare_detail(selected, ctx, Detail::Full, on_outlet)
+    }
+
+    /// As [`PoiSet::prepare_with`], writing descriptions and looking up offers only if `detail`
+    /// is [`Detail::Full`] (OV2 writes neither, and the offer look-up is most of the work).
+    pub fn prepare_detail(
+        selected: &Selected<'a>,
+        ctx: &ExportContext<'a>,
+        detail: Detail,
+        on_outlet: &(dyn Fn() + Sync),
+    ) -> Result<PoiSet<'a>, ExportError> {
         if selected.outlets.is_empty() {
             return Err(ExportError::EmptySelection(selected.description.clone()));
         }
@@ -74,6 +112,15 @@ impl<'a> PoiSet<'a> {
             .par_iter()
             .map(|&o| {
                 let chain = ctx.registry.chain_of(o);
+                if detail == Detail::Bare {
+                    on_outlet();
+                    return Poi {
+                        outlet: o,
+                        chain,
+                        offers: Vec::new(),
+                        lines: Vec::new(),
+                    };
+                }
                 let offers = ctx.offers.offers_at(o, ctx.day, None);
                 let mut lines = vec![o.address.to_string()];
                 if !o.phone.is_empty() {
@@ -103,18 +150,22 @@ impl<'a> PoiSet<'a> {
                 pois: Vec::new(),
             });
         }
+        let mut order = Vec::with_capacity(pois.len());
         for p in pois {
             // Every chain of a point is in `chains` by construction, so the search succeeds.
             if let Ok(i) = chains.binary_search_by(|c| c.id.cmp(&p.chain.id)) {
+                order.push((i as u32, groups[i].pois.len() as u32));
                 groups[i].pois.push(p);
             }
         }
-        Ok(PoiSet { groups })
+        Ok(PoiSet { groups, order })
     }
 
-    /// Every point, group by group.
+    /// Every point in selection order: by id, or along the route for route selections.
     pub fn iter(&self) -> impl Iterator<Item = &Poi<'a>> {
-        self.groups.iter().flat_map(|g| g.pois.iter())
+        self.order
+            .iter()
+            .map(|&(g, i)| &self.groups[g as usize].pois[i as usize])
     }
 
     /// Number of points.
@@ -129,8 +180,11 @@ impl<'a> PoiSet<'a> {
 
     /// The set holding only one group (for one-file-per-chain exports).
     pub fn only(&self, i: usize) -> PoiSet<'a> {
+        let group = self.groups[i].clone();
+        let order = (0..group.pois.len() as u32).map(|j| (0, j)).collect();
         PoiSet {
-            groups: vec![self.groups[i].clone()],
+            groups: vec![group],
+            order,
         }
     }
 }

@@ -184,38 +184,43 @@ pub async fn download(
     };
     let p = Params::parse(req.query_string(), PARAMS)?;
     let index = state.index.load();
-    let reg = index.registry();
-    let (selection, ids, options, date) = read_request(&p, reg)?;
-    let selected = if ids.is_empty() {
-        export::select(&index, &selection)?
-    } else {
-        let outlets = ids
-            .iter()
-            .map(|id| {
-                reg.outlet(*id).ok_or_else(|| {
-                    ApiError::bad_param("unknown_outlet", "ids", format!("no open outlet {id}"))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Selected {
-            outlets,
-            description: format!("{} outlets by id", ids.len()),
-        }
-    };
+    let (selection, ids, options, date) = read_request(&p, index.registry())?;
     let book = state.ledger.offer_book().await?;
     let day = date.unwrap_or_else(|| {
         chrono::Utc::now()
             .with_timezone(&chrono_tz::Europe::Helsinki)
             .date_naive()
     });
-    let ctx = ExportContext {
-        registry: reg,
-        offers: &book,
-        day,
-        options,
-    };
-    // A whole-network export renders in tens of milliseconds; no need to move it off the worker.
-    let rendered = export::render(format, &selected, &ctx)?;
+    // A whole-network export takes tens of milliseconds of CPU: on the blocking pool, so the
+    // worker keeps answering other requests meanwhile.
+    let rendered = web::block(move || -> Result<export::Rendered, ApiError> {
+        let reg = index.registry();
+        let selected = if ids.is_empty() {
+            export::select(&index, &selection)?
+        } else {
+            let outlets = ids
+                .iter()
+                .map(|id| {
+                    reg.outlet(*id).ok_or_else(|| {
+                        ApiError::bad_param("unknown_outlet", "ids", format!("no open outlet {id}"))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Selected {
+                outlets,
+                description: format!("{} outlets by id", ids.len()),
+            }
+        };
+        let ctx = ExportContext {
+            registry: reg,
+            offers: &book,
+            day,
+            options,
+        };
+        Ok(export::render(format, &selected, &ctx)?)
+    })
+    .await
+    .map_err(ApiError::internal)??;
     Ok(HttpResponse::Ok()
         .content_type(rendered.content_type)
         .insert_header((

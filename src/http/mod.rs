@@ -2,7 +2,8 @@
 //!
 //! [`app`] builds the whole application from an [`AppState`]; [`server`] runs it on a listener and
 //! [`start`] does everything `storenet serve` does (open and migrate the database, import the
-//! bundled data on first start, build the index, listen). Tests call the same functions on port 0.
+//! bundled data on first start, build the index, listen). [`bootstrap`] is the database part of it,
+//! shared with `storenet export`. Tests call the same functions on port 0.
 //!
 //! Each resource is one file with a `configure` function; adding one is a line in [`RESOURCES`]
 //! and its paths in [`ApiDoc`].
@@ -114,15 +115,7 @@ impl AppState {
     /// Stores every offer of `book` in the ledger (idempotent by offer id), concurrently so the
     /// ledger's writer commits them in a few transactions.
     pub async fn seed_offers(&self, book: crate::offers::OfferBook) -> Result<(), LedgerError> {
-        let mut tasks = tokio::task::JoinSet::new();
-        for offer in book.all().iter().cloned() {
-            let ledger = self.ledger.clone();
-            tasks.spawn(async move { ledger.put_offer(offer).await });
-        }
-        while let Some(r) = tasks.join_next().await {
-            r.map_err(|_| LedgerError::WriterStopped)??;
-        }
-        Ok(())
+        seed_offers(&self.ledger, book).await
     }
 
     /// Reloads the open outlets from the database, builds a new index and swaps it in.
@@ -186,6 +179,8 @@ pub const RESOURCES: &[fn(&mut web::ServiceConfig)] = &[
     components(schemas(
         response::OutletList,
         response::OutletJson,
+        response::OutletDetail,
+        response::OfferSummary,
         response::AddressJson,
         response::ChainList,
         response::ChainJson,
@@ -297,16 +292,30 @@ pub struct Started {
     pub startup: Duration,
 }
 
-/// Opens and migrates the database, imports `chains.csv` and `outlets.csv` from the data dir if
-/// the database is empty, builds the index and binds the listener.
-pub async fn start(settings: Settings) -> Result<Started, StartError> {
-    let t0 = Instant::now();
+/// What [`bootstrap`] opened: the database, its outlets, and the bundled offers to store in the
+/// ledger when this was a first start.
+pub struct Bootstrapped {
+    /// The open, migrated database.
+    pub store: Store,
+    /// Its chains and open outlets.
+    pub registry: Registry,
+    /// The registry's change counter read just before `registry` was loaded (see [`sync`]).
+    pub registry_version: i64,
+    /// `offers.csv` of the data dir if the database was empty (a first start) and the file
+    /// exists; store them with [`seed_offers`] once the ledger runs.
+    pub seed_offers: Option<crate::offers::OfferBook>,
+}
+
+/// The first-start part of `storenet serve`, shared with `storenet export`: opens and migrates the
+/// database, and if it is empty imports `chains.csv` and `outlets.csv` from the data dir and reads
+/// `offers.csv` for the ledger; then loads the registry from the database.
+pub async fn bootstrap(settings: &Settings) -> Result<Bootstrapped, StartError> {
     let store = Store::open(&settings.database_url).await?;
-    let mut seed_offers = None;
+    let mut seed = None;
     if store.is_empty().await? {
         let offers_csv = settings.data_dir.join("offers.csv");
         if offers_csv.exists() {
-            seed_offers = Some(
+            seed = Some(
                 crate::offers::load_csv(&offers_csv)
                     .map_err(|e| LedgerError::invalid("offers.csv", e.to_string()))?,
             );
@@ -326,12 +335,42 @@ pub async fn start(settings: Settings) -> Result<Started, StartError> {
     // The version before the load: a change in between is seen by the first poll.
     let version = store.registry_version().await?;
     let registry = store.load_registry().await?;
-    let state = AppState::new(store, registry, settings)?;
-    sync::spawn_registry_poll(&state, version);
-    if let Some(book) = seed_offers {
-        let n = book.all().len();
+    Ok(Bootstrapped {
+        store,
+        registry,
+        registry_version: version,
+        seed_offers: seed,
+    })
+}
+
+/// Stores every offer of `book` in `ledger` (idempotent by offer id), concurrently so the
+/// ledger's writer commits them in a few transactions.
+pub async fn seed_offers(
+    ledger: &SqlLedger,
+    book: crate::offers::OfferBook,
+) -> Result<(), LedgerError> {
+    let n = book.all().len();
+    let mut tasks = tokio::task::JoinSet::new();
+    for offer in book.all().iter().cloned() {
+        let ledger = ledger.clone();
+        tasks.spawn(async move { ledger.put_offer(offer).await });
+    }
+    while let Some(r) = tasks.join_next().await {
+        r.map_err(|_| LedgerError::WriterStopped)??;
+    }
+    tracing::info!(offers = n, "imported the bundled offers into the ledger");
+    Ok(())
+}
+
+/// Does everything `storenet serve` does before serving: [`bootstrap`], start the ledger, store
+/// the bundled offers on a first start, build the index and bind the listener.
+pub async fn start(settings: Settings) -> Result<Started, StartError> {
+    let t0 = Instant::now();
+    let boot = bootstrap(&settings).await?;
+    let state = AppState::new(boot.store, boot.registry, settings)?;
+    sync::spawn_registry_poll(&state, boot.registry_version);
+    if let Some(book) = boot.seed_offers {
         state.seed_offers(book).await?;
-        tracing::info!(offers = n, "imported the bundled offers into the ledger");
     }
     let bind = state.settings.bind;
     let bind_err = |source| StartError::Bind { addr: bind, source };

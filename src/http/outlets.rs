@@ -4,8 +4,9 @@
 use super::body;
 use super::error::{ApiError, ErrorBody};
 use super::params::{Params, FILTER_PARAMS};
-use super::response::{self, OutletJson, OutletList};
+use super::response::{self, LocalTime, OfferSummary, OutletDetail, OutletJson, OutletList};
 use super::AppState;
+use crate::ledger::Ledger;
 use crate::model::OutletId;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use utoipa::IntoParams;
@@ -49,6 +50,10 @@ fn allowed(own: &[&'static str]) -> Vec<&'static str> {
     own.iter().chain(FILTER_PARAMS.iter()).copied().collect()
 }
 
+/// The parameters of `nearest`, the hottest route, built once.
+static NEAREST_PARAMS: std::sync::LazyLock<Vec<&'static str>> =
+    std::sync::LazyLock::new(|| allowed(&["lat", "lon", "k"]));
+
 /// The k nearest outlets to a point, nearest first (ties by id).
 #[utoipa::path(
     tag = "outlets",
@@ -68,9 +73,10 @@ pub async fn nearest(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let p = Params::parse(req.query_string(), &allowed(&["lat", "lon", "k"]))?;
+    let p = Params::parse(req.query_string(), &NEAREST_PARAMS)?;
     let index = state.index.load();
     let reg = index.registry();
+    let now = LocalTime::now();
     let point = p.point()?;
     let k = p.opt_usize("k")?.unwrap_or(DEFAULT_K);
     let filter = p.filter(reg)?;
@@ -78,7 +84,7 @@ pub async fn nearest(
     let hits = index.nearest(point, k, &filter)?;
     let out = hits
         .iter()
-        .map(|h| OutletJson::new(reg, h.outlet).at(h.distance_m))
+        .map(|h| OutletJson::at_time(reg, h.outlet, now).at(h.distance_m))
         .collect();
     Ok(response::outlets(&req, format, out))
 }
@@ -105,6 +111,7 @@ pub async fn within(
     let p = Params::parse(req.query_string(), &allowed(&["lat", "lon", "radius_m"]))?;
     let index = state.index.load();
     let reg = index.registry();
+    let now = LocalTime::now();
     let point = p.point()?;
     let radius = p.f64("radius_m")?;
     let filter = p.filter(reg)?;
@@ -112,7 +119,7 @@ pub async fn within(
     let hits = index.within(point, radius, &filter)?;
     let out = hits
         .iter()
-        .map(|h| OutletJson::new(reg, h.outlet).at(h.distance_m))
+        .map(|h| OutletJson::at_time(reg, h.outlet, now).at(h.distance_m))
         .collect();
     Ok(response::outlets(&req, format, out))
 }
@@ -134,6 +141,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let p = Params::parse(req.query_string(), &allowed(&["bbox"]))?;
     let index = state.index.load();
     let reg = index.registry();
+    let now = LocalTime::now();
     let bbox = p.bbox()?;
     let filter = p.filter(reg)?;
     let format = p.wants_geojson()?;
@@ -141,13 +149,13 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         Some(b) => index
             .in_bbox(b, &filter)
             .into_iter()
-            .map(|o| OutletJson::new(reg, o))
+            .map(|o| OutletJson::at_time(reg, o, now))
             .collect(),
         None => reg
             .outlets()
             .iter()
             .filter(|o| filter.matches(reg, o))
-            .map(|o| OutletJson::new(reg, o))
+            .map(|o| OutletJson::at_time(reg, o, now))
             .collect(),
     };
     Ok(response::outlets(&req, format, out))
@@ -176,12 +184,13 @@ pub async fn in_polygon(
     let area = body::parse_polygon(&bytes)?;
     let index = state.index.load();
     let reg = index.registry();
+    let now = LocalTime::now();
     let filter = p.filter(reg)?;
     let format = p.wants_geojson()?;
     let out = index
         .in_polygon(&area, &filter)
         .into_iter()
-        .map(|o| OutletJson::new(reg, o))
+        .map(|o| OutletJson::at_time(reg, o, now))
         .collect();
     Ok(response::outlets(&req, format, out))
 }
@@ -212,13 +221,14 @@ pub async fn along_route(
     let route = body::parse_route(&bytes)?;
     let index = state.index.load();
     let reg = index.registry();
+    let now = LocalTime::now();
     let filter = p.filter(reg)?;
     let format = p.wants_geojson()?;
     let hits = index.along_route(&route, corridor, &filter)?;
     let out = hits
         .iter()
         .map(|h| {
-            OutletJson::new(reg, h.outlet)
+            OutletJson::at_time(reg, h.outlet, now)
                 .at(h.distance_m)
                 .along(h.along_km)
         })
@@ -232,16 +242,18 @@ pub fn parse_id(raw: &str) -> Result<OutletId, ApiError> {
         .map_err(|e| ApiError::bad_param("invalid_parameter", "id", e.to_string()))
 }
 
-/// One open outlet.
+/// One open outlet, whether it is open, and the offers valid at it (store, chain and network
+/// level).
 #[utoipa::path(
     tag = "outlets",
     params(
         ("id" = u32, Path, description = "Outlet id"),
+        ("at" = Option<String>, Query, description = "Judge `open_now` and the offers at this time: RFC 3339 or Helsinki local `YYYY-MM-DDTHH:MM` (default now)"),
         ("format" = Option<String>, Query, description = "`json` or `geojson` (a Feature)")
     ),
     responses(
-        (status = 200, description = "The outlet", content((OutletJson = "application/json"), (serde_json::Value = "application/geo+json"))),
-        (status = 400, description = "Not an id", body = ErrorBody),
+        (status = 200, description = "The outlet with `open_now` and `offers`", content((OutletDetail = "application/json"), (serde_json::Value = "application/geo+json"))),
+        (status = 400, description = "Not an id, or a malformed `at`", body = ErrorBody),
         (status = 404, description = "No open outlet with this id", body = ErrorBody)
     )
 )]
@@ -251,20 +263,28 @@ pub async fn by_id(
     id: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let p = Params::parse(req.query_string(), &["format"])?;
+    let p = Params::parse(req.query_string(), &["format", "at"])?;
     let id = parse_id(&id)?;
     let format = p.wants_geojson()?;
+    let at = match p.one("at")? {
+        Some(s) => super::params::parse_instant("at", s)?,
+        None => chrono::Utc::now(),
+    };
     let index = state.index.load();
     let reg = index.registry();
     let o = reg
         .outlet(id)
         .ok_or_else(|| ApiError::not_found(format!("no open outlet with id {id}")))?;
-    let json = OutletJson::new(reg, o);
+    let offers = state.ledger.offers_at(o, at, None).await?;
+    let detail = OutletDetail {
+        outlet: OutletJson::at_time(reg, o, LocalTime::of(at)),
+        offers: offers.iter().map(OfferSummary::from).collect(),
+    };
     Ok(if response::wants_geojson(&req, format) {
         HttpResponse::Ok()
             .content_type(response::GEOJSON)
-            .json(response::feature(&json))
+            .json(response::feature_with(&detail.outlet, &detail))
     } else {
-        HttpResponse::Ok().json(json)
+        HttpResponse::Ok().json(detail)
     })
 }

@@ -241,6 +241,11 @@ pub fn check_lat_lon(lat: f64, lon: f64) -> Result<LonLat, ApiError> {
 /// `open_at`: an RFC 3339 instant (`2026-11-23T18:00:00Z`, `…+02:00`) or a Helsinki wall-clock
 /// time `YYYY-MM-DDTHH:MM` (seconds optional).
 pub fn parse_open_at(s: &str) -> Result<DateTime<Utc>, ApiError> {
+    parse_instant("open_at", s)
+}
+
+/// A time parameter named `field`, in the forms [`parse_open_at`] reads.
+pub fn parse_instant(field: &'static str, s: &str) -> Result<DateTime<Utc>, ApiError> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
     }
@@ -249,10 +254,10 @@ pub fn parse_open_at(s: &str) -> Result<DateTime<Utc>, ApiError> {
         .map_err(|_| {
             ApiError::bad_param(
                 "invalid_parameter",
-                "open_at",
+                field,
                 format!(
-                    "`open_at` must be RFC 3339 (2026-06-01T18:00:00+03:00) or Helsinki local time \
-                     YYYY-MM-DDTHH:MM, got `{s}`"
+                    "`{field}` must be RFC 3339 (2026-06-01T18:00:00+03:00) or Helsinki local \
+                     time YYYY-MM-DDTHH:MM, got `{s}`"
                 ),
             )
         })?;
@@ -263,7 +268,7 @@ pub fn parse_open_at(s: &str) -> Result<DateTime<Utc>, ApiError> {
         .ok_or_else(|| {
             ApiError::bad_param(
                 "invalid_parameter",
-                "open_at",
+                field,
                 format!("`{s}` does not exist in Helsinki (skipped by the change to summer time)"),
             )
         })

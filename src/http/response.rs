@@ -1,9 +1,11 @@
 //! The shapes the API answers with, and the JSON / GeoJSON choice.
 
 use crate::model::{Chain, Outlet};
+use crate::offers::{Benefit, Offer};
 use crate::registry::Registry;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -56,11 +58,36 @@ pub struct OutletJson {
     /// Position along the route of its closest point, km from the start (along-route only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub along_km: Option<f64>,
+    /// Open now by its opening hours (Europe/Helsinki time); for `GET /v1/outlets/{id}?at=`, open
+    /// at that time. `null` where the answer has no time to judge by.
+    pub open_now: Option<bool>,
+}
+
+/// A moment as Helsinki wall-clock time, converted once per request so that every outlet of an
+/// answer is judged open or closed at the same instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalTime(NaiveDateTime);
+
+impl LocalTime {
+    /// Now.
+    pub fn now() -> Self {
+        Self::of(Utc::now())
+    }
+
+    /// The instant `t`.
+    pub fn of(t: DateTime<Utc>) -> Self {
+        LocalTime(t.with_timezone(&chrono_tz::Europe::Helsinki).naive_local())
+    }
 }
 
 impl OutletJson {
-    /// The outlet with its chain's name and category.
+    /// The outlet with its chain's name and category, `open_now` judged at the current time.
     pub fn new(reg: &Registry, o: &Outlet) -> Self {
+        Self::at_time(reg, o, LocalTime::now())
+    }
+
+    /// The outlet with its chain's name and category, `open_now` judged at `when`.
+    pub fn at_time(reg: &Registry, o: &Outlet, when: LocalTime) -> Self {
         let chain = reg.chain(&o.chain);
         OutletJson {
             id: o.id.0,
@@ -78,10 +105,11 @@ impl OutletJson {
             lat: o.location.lat(),
             lon: o.location.lon(),
             phone: o.phone.clone(),
-            opening_hours: o.hours.to_string(),
+            opening_hours: o.hours.as_str().to_string(),
             services: o.services.iter().map(|s| s.to_string()).collect(),
             distance_m: None,
             along_km: None,
+            open_now: Some(o.hours.is_open_local(when.0)),
         }
     }
 
@@ -96,6 +124,54 @@ impl OutletJson {
         self.along_km = Some((along_km * 1000.0).round() / 1000.0);
         self
     }
+}
+
+/// One offer as the outlet detail shows it (the per-location view).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct OfferSummary {
+    /// Stable id, e.g. `S-0002`.
+    pub id: String,
+    /// Where it applies: `store` (this outlet), `chain` (its chain) or `network` (everywhere).
+    pub level: String,
+    /// Text shown to the customer.
+    pub title: String,
+    /// `discount` (percent off) or `extra_points` (K-Plussa points).
+    pub benefit: String,
+    /// Percent for a discount, points for extra points.
+    pub value: u32,
+    /// First valid day (inclusive), Helsinki date.
+    pub valid_from: NaiveDate,
+    /// Last valid day (inclusive), Helsinki date.
+    pub valid_to: NaiveDate,
+}
+
+impl From<&Offer> for OfferSummary {
+    fn from(o: &Offer) -> Self {
+        let (benefit, value) = match o.benefit {
+            Benefit::Discount { percent } => ("discount", u32::from(percent)),
+            Benefit::ExtraPoints { points } => ("extra_points", points),
+        };
+        OfferSummary {
+            id: o.id.clone(),
+            level: o.level.name().to_string(),
+            title: o.title.clone(),
+            benefit: benefit.to_string(),
+            value,
+            valid_from: o.valid_from,
+            valid_to: o.valid_to,
+        }
+    }
+}
+
+/// One outlet with what applies there: `GET /v1/outlets/{id}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutletDetail {
+    /// The outlet.
+    #[serde(flatten)]
+    pub outlet: OutletJson,
+    /// The untargeted offers valid at it at the time asked (now by default): the store's, its
+    /// chain's and the network's, in that order.
+    pub offers: Vec<OfferSummary>,
 }
 
 /// A list of outlets: `count` and `outlets`, in the order the query defines.
@@ -171,19 +247,40 @@ pub fn outlets(req: &HttpRequest, format: Option<bool>, outlets: Vec<OutletJson>
                 "features": features,
             }))
     } else {
-        HttpResponse::Ok().json(OutletList {
+        json(&OutletList {
             count: outlets.len(),
             outlets,
         })
     }
 }
 
+/// About the JSON size of one outlet, to size the response buffer once.
+const OUTLET_JSON_BYTES: usize = 512;
+
+/// A 200 JSON response of `list`, serialised straight into a buffer sized for it (the list
+/// routes are the hot path; growing a small buffer would copy it several times).
+fn json(list: &OutletList) -> HttpResponse {
+    let mut buf = Vec::with_capacity(64 + list.outlets.len() * OUTLET_JSON_BYTES);
+    match serde_json::to_writer(&mut buf, list) {
+        Ok(()) => HttpResponse::Ok()
+            .content_type(actix_web::http::header::ContentType::json())
+            .body(buf),
+        // Serialising plain strings and numbers does not fail; if it ever did, a logged 500.
+        Err(e) => actix_web::ResponseError::error_response(&super::ApiError::internal(e)),
+    }
+}
+
 /// One outlet as a GeoJSON Feature.
 pub fn feature(o: &OutletJson) -> serde_json::Value {
+    feature_with(o, o)
+}
+
+/// One outlet as a GeoJSON Feature with `properties` as its properties (e.g. an [`OutletDetail`]).
+pub fn feature_with(o: &OutletJson, properties: &impl Serialize) -> serde_json::Value {
     serde_json::json!({
         "type": "Feature",
         "id": o.id,
         "geometry": { "type": "Point", "coordinates": [o.lon, o.lat] },
-        "properties": o,
+        "properties": properties,
     })
 }

@@ -74,6 +74,8 @@ enum Rule {
 #[serde(try_from = "String", into = "String")]
 pub struct OpeningHours {
     rules: Vec<Rule>,
+    /// The canonical text of `rules`, made once: answers show it for every outlet they list.
+    canonical: Box<str>,
 }
 
 impl OpeningHours {
@@ -91,7 +93,17 @@ impl OpeningHours {
             .map(|r| parse_rule(r.trim()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(err)?;
-        Ok(OpeningHours { rules })
+        Ok(OpeningHours::from_rules(rules))
+    }
+
+    fn from_rules(rules: Vec<Rule>) -> Self {
+        let canonical = RulesText(&rules).to_string().into_boxed_str();
+        OpeningHours { rules, canonical }
+    }
+
+    /// The canonical form (as [`fmt::Display`] writes it), without formatting it again.
+    pub fn as_str(&self) -> &str {
+        &self.canonical
     }
 
     /// The spans of the rule that decides `date`, or `None` when no rule names it (closed).
@@ -307,7 +319,16 @@ impl fmt::Display for Days {
 impl fmt::Display for OpeningHours {
     /// The canonical form: rules joined by `; `, `closed` written `off`, spans `HH:MM-HH:MM`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, rule) in self.rules.iter().enumerate() {
+        f.write_str(&self.canonical)
+    }
+}
+
+/// Writes rules in the canonical form.
+struct RulesText<'a>(&'a [Rule]);
+
+impl fmt::Display for RulesText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, rule) in self.0.iter().enumerate() {
             if i > 0 {
                 f.write_str("; ")?;
             }

@@ -184,19 +184,11 @@
     return `<div class="popup" data-id="${o.id}"><h3>${esc(o.name)}</h3><p>Loading…</p></div>`;
   }
 
-  // Whether each of `ids` is open now, asked of the service: the outlets open now within `radius`
-  // of the point, intersected with `ids`. The service owns the opening-hours rules (holidays,
-  // overnight spans, Helsinki time); the page does not reimplement them.
-  async function openNow(lat, lon, radiusM, ids) {
-    const p = filterParams();
-    p.set('lat', lat);
-    p.set('lon', lon);
-    p.set('radius_m', Math.min(500000, Math.max(1, Math.ceil(radiusM) + 1)));
-    p.set('open_at', new Date().toISOString());
-    const res = await api(`/v1/outlets/within?${p}`);
-    const open = new Set(res.outlets.map((o) => o.id));
+  // Whether each outlet of an answer is open now: the service judges it (`open_now`, Helsinki
+  // time, overnight spans) on every outlet it returns; the page does not reimplement the rules.
+  function openNow(outlets) {
     const out = new Map();
-    for (const id of ids) out.set(id, radiusM <= 499999 ? open.has(id) : null);
+    for (const o of outlets) out.set(o.id, typeof o.open_now === 'boolean' ? o.open_now : null);
     return out;
   }
 
@@ -206,30 +198,26 @@
     return '<span class="meta">Opening state unknown</span>';
   }
 
+  // The offers valid at the outlet now, on all three levels, as `GET /v1/outlets/{id}` lists them
+  // (store, then chain, then network).
   function renderOffers(offers) {
     if (!Array.isArray(offers)) {
-      return '<p class="meta">Offers: not available from the service yet.</p>';
+      return '<p class="meta">Offers: not available from the service.</p>';
     }
-    if (!offers.length) return '<p class="meta">No current offers.</p>';
+    if (!offers.length) return '<p class="meta offers-none">No current offers.</p>';
     const levels = { store: 'This store', chain: 'Chain', network: 'All of K-Plussa' };
-    return '<p><strong>Offers</strong></p><ul>' + offers.map((f) => {
+    return '<p><strong>Offers</strong></p><ul class="offers" aria-label="Current offers">' + offers.map((f) => {
       const what = f.benefit === 'extra_points' ? `+${esc(f.value)} points` : `−${esc(f.value)} %`;
       const until = f.valid_to ? ` (until ${esc(f.valid_to)})` : '';
-      return `<li>${esc(levels[f.level] || f.level)}: ${esc(f.title)}, ${what}${until}</li>`;
+      return `<li data-offer="${esc(f.id)}" data-level="${esc(f.level)}">${esc(levels[f.level] || f.level)}: ${esc(f.title)}, ${what}${until}</li>`;
     }).join('') + '</ul>';
   }
 
   async function fillPopup(o, popup) {
     try {
-      const [d, open] = await Promise.all([
-        api(`/v1/outlets/${o.id}`),
-        // The outlet's own point with a 1 m radius and no chain/category filter of the page.
-        (async () => {
-          const p = new URLSearchParams({ lat: o.lat, lon: o.lon, radius_m: 1, open_at: new Date().toISOString() });
-          const r = await api(`/v1/outlets/within?${p}`);
-          return r.outlets.some((x) => x.id === o.id);
-        })(),
-      ]);
+      // One call: the detail carries `open_now` and the offers valid now.
+      const d = await api(`/v1/outlets/${o.id}`);
+      const open = typeof d.open_now === 'boolean' ? d.open_now : null;
       const chain = state.chains.get(d.chain);
       const hours = (d.opening_hours || '').split(/;\s*/).filter(Boolean)
         .map((h) => `<li>${esc(h)}</li>`).join('');
@@ -316,8 +304,7 @@
     status('Finding the nearest outlets…');
     try {
       const res = await api(`/v1/outlets/nearest?${p}`);
-      const maxD = res.outlets.reduce((a, o) => Math.max(a, o.distance_m), 0);
-      const open = await openNow(lat.toFixed(6), lon.toFixed(6), maxD, res.outlets.map((o) => o.id));
+      const open = openNow(res.outlets);
       highlight.clearLayers();
       L.circleMarker([lat, lon], { radius: 6, color: '#0d3b66', fillColor: '#0d3b66', fillOpacity: 1, interactive: false })
         .addTo(highlight);
@@ -434,13 +421,14 @@
     }
   }
 
-  // The navigator-file download for the outlets along the last route, in route order.
-  // Shape (to be served by the exports resource): GET /v1/exports/{format}?ids=1,2,3
+  // The navigator-file download for the outlets along the last route, in route order:
+  // GET /v1/exports/{format}?ids=1,2,3. OV2, Garmin CSV and KML come with their icons in a zip.
+  const ZIPPED = new Set(['ov2', 'garmin-csv', 'kml']);
   function updateExportLink() {
     const fmt = $('export-format').value;
     const a = $('export-link');
     a.href = `/v1/exports/${encodeURIComponent(fmt)}?ids=${state.lastRoute.join(',')}`;
-    a.setAttribute('download', `route-outlets.${fmt === 'garmin-csv' ? 'csv' : fmt}`);
+    a.setAttribute('download', `route-outlets.${ZIPPED.has(fmt) ? 'zip' : fmt}`);
   }
 
   $('route-go').addEventListener('click', alongRouteFile);

@@ -273,7 +273,7 @@ fn rule_strategy() -> impl Strategy<Value = Rule> {
 proptest! {
     #[test]
     fn display_then_parse_round_trips(rules in prop::collection::vec(rule_strategy(), 1..5)) {
-        let h = OpeningHours { rules };
+        let h = OpeningHours::from_rules(rules);
         let text = h.to_string();
         let back = OpeningHours::parse(&text).unwrap();
         prop_assert_eq!(&back, &h, "{}", text);

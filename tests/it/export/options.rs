@@ -207,6 +207,7 @@ fn cli_exports_split_and_zipped_into_the_output_directory() {
     )
     .unwrap();
     let out = data.path().join("out");
+    let db = format!("sqlite://{}", data.path().join("t.db").display());
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_storenet"))
             .arg("--data-dir")
@@ -215,6 +216,8 @@ fn cli_exports_split_and_zipped_into_the_output_directory() {
             .args(args)
             .arg("--out")
             .arg(&out)
+            .arg("--database-url")
+            .arg(&db)
             .output()
             .unwrap()
     };
@@ -229,7 +232,11 @@ fn cli_exports_split_and_zipped_into_the_output_directory() {
         "2026-11-23",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("offers.csv not found"));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("holds no offers"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(out.join("storenet-2026-11-23.zip").is_file());
     let o = run(&["--format", "gpx", "--chain", "lidl"]);
     assert!(!o.status.success());
@@ -239,4 +246,61 @@ fn cli_exports_split_and_zipped_into_the_output_directory() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("matched no outlets"));
     let o = run(&["--format", "doc"]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown export format"));
+}
+
+/// The GeoJSON `offers` ids of every feature, from a CLI export into `out`.
+fn cli_geojson_offer_ids(data: &std::path::Path, db: &str, out: &std::path::Path) -> Vec<String> {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_storenet"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(["export", "--format", "geojson", "--date", "2026-11-23"])
+        .arg("--out")
+        .arg(out)
+        .arg("--database-url")
+        .arg(db)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let fc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("storenet.geojson")).unwrap()).unwrap();
+    let mut ids: Vec<String> = fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["properties"]["offers"].as_array().unwrap().clone())
+        .map(|o| o["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+#[test]
+fn cli_export_reads_offers_from_the_ledger_seeded_on_first_use() {
+    let data = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("chains.csv"), data.path().join("chains.csv")).unwrap();
+    std::fs::copy(
+        fixture("outlets_small.csv"),
+        data.path().join("outlets.csv"),
+    )
+    .unwrap();
+    let header = "id,level,target,title,benefit,value,valid_from,valid_to,segments\n";
+    std::fs::write(
+        data.path().join("offers.csv"),
+        format!("{header}N-T1,network,,Plussa week,discount,15,2026-11-01,2026-11-30,\n"),
+    )
+    .unwrap();
+    let db = format!("sqlite://{}", data.path().join("t.db").display());
+    let out = data.path().join("out");
+    // First use: the empty database gets the outlets and offers.csv, as `serve` would import them.
+    assert_eq!(cli_geojson_offer_ids(data.path(), &db, &out), ["N-T1"]);
+    // The CSV is read only on first start: a changed file does not reach the next export, the
+    // ledger's offers do.
+    std::fs::write(
+        data.path().join("offers.csv"),
+        format!("{header}N-T2,network,,Other week,discount,20,2026-11-01,2026-11-30,\n"),
+    )
+    .unwrap();
+    std::fs::remove_dir_all(&out).unwrap();
+    assert_eq!(cli_geojson_offer_ids(data.path(), &db, &out), ["N-T1"]);
 }

@@ -1165,6 +1165,7 @@ fn keys_cli_creates_lists_and_revokes_without_showing_secrets() {
     );
 }
 
+mod detail;
 mod exports;
 mod instances;
 mod ledger;
