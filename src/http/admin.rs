@@ -249,7 +249,7 @@ async fn reload(state: &AppState) -> Result<(), ApiError> {
 /// Opens a new outlet.
 #[utoipa::path(
     tag = "admin",
-    security(("api_key" = [])),
+    security(("api_key" = ["admin"])),
     request_body = NewOutlet,
     responses(
         (status = 201, description = "Created; visible to the next query", body = OutletJson),
@@ -304,7 +304,7 @@ pub async fn create(
 /// Changes fields of an open outlet.
 #[utoipa::path(
     tag = "admin",
-    security(("api_key" = [])),
+    security(("api_key" = ["admin"])),
     params(("id" = u32, Path, description = "Outlet id")),
     request_body = OutletChange,
     responses(
@@ -346,7 +346,7 @@ pub async fn update(
 /// Closes an outlet: it leaves every query; its row stays for the ledger's history.
 #[utoipa::path(
     tag = "admin",
-    security(("api_key" = [])),
+    security(("api_key" = ["admin"])),
     params(("id" = u32, Path, description = "Outlet id")),
     responses(
         (status = 204, description = "Closed"),

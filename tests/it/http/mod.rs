@@ -17,18 +17,27 @@ pub(crate) struct TestApp {
 }
 
 pub(crate) async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with the settings changed by `tweak` first. The rate limits are off unless
+/// `tweak` turns them on: tests send bursts from one address.
+pub(crate) async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir(&data).unwrap();
     std::fs::copy(fixture("chains.csv"), data.join("chains.csv")).unwrap();
     std::fs::copy(fixture("outlets_small.csv"), data.join("outlets.csv")).unwrap();
-    let settings = Settings {
+    let mut settings = Settings {
         bind: "127.0.0.1:0".parse().unwrap(),
         database_url: format!("sqlite://{}", dir.path().join("t.db").display()),
         data_dir: data,
         workers: Some(1),
         ..Settings::default()
     };
+    settings.rate_limit.per_address_per_s = 0;
+    settings.rate_limit.per_key_per_s = 0;
+    tweak(&mut settings);
     let started = storenet::http::start(settings).await.unwrap();
     let admin_key = started
         .state
@@ -1166,3 +1175,4 @@ fn keys_cli_creates_lists_and_revokes_without_showing_secrets() {
 }
 
 mod exports;
+mod hardening;
