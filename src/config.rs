@@ -324,7 +324,10 @@ mod tests {
         let s = Settings::load(Some(&f), Overrides::default()).unwrap();
         assert_eq!(s.cors_origins, ["https://maps.example.fi"]);
         assert_eq!(s.rate_limit.per_address_per_s, 0);
-        assert_eq!(s.rate_limit.per_key_per_s, RateLimit::default().per_key_per_s);
+        assert_eq!(
+            s.rate_limit.per_key_per_s,
+            RateLimit::default().per_key_per_s
+        );
         assert_eq!(s.rate_limit.trusted_proxies.len(), 1);
         assert_eq!(s.timeouts.request_head_ms, 250);
         assert_eq!(s.timeouts.keep_alive_s, Timeouts::default().keep_alive_s);

@@ -257,6 +257,7 @@ async fn reload(state: &AppState) -> Result<(), ApiError> {
         (status = 401, description = "Missing or invalid key", body = ErrorBody),
         (status = 403, description = "Key of another role", body = ErrorBody),
         (status = 409, description = "The id is taken", body = ErrorBody),
+        (status = 413, description = "Body over the limit", body = ErrorBody),
         (status = 422, description = "An invalid field, named in `field`", body = ErrorBody)
     )
 )]
@@ -309,10 +310,12 @@ pub async fn create(
     request_body = OutletChange,
     responses(
         (status = 200, description = "The outlet as now stored", body = OutletJson),
+        (status = 400, description = "Not JSON, or not an id", body = ErrorBody),
         (status = 401, description = "Missing or invalid key", body = ErrorBody),
         (status = 403, description = "Key of another role", body = ErrorBody),
         (status = 404, description = "No open outlet with this id", body = ErrorBody),
-        (status = 422, description = "An invalid field, named in `field`", body = ErrorBody)
+        (status = 413, description = "Body over the limit", body = ErrorBody),
+        (status = 422, description = "An invalid field, named in `field`, or an id past the largest storable", body = ErrorBody)
     )
 )]
 #[patch("/v1/outlets/{id}")]
@@ -350,9 +353,11 @@ pub async fn update(
     params(("id" = u32, Path, description = "Outlet id")),
     responses(
         (status = 204, description = "Closed"),
+        (status = 400, description = "Not an id", body = ErrorBody),
         (status = 401, description = "Missing or invalid key", body = ErrorBody),
         (status = 403, description = "Key of another role", body = ErrorBody),
-        (status = 404, description = "No open outlet with this id", body = ErrorBody)
+        (status = 404, description = "No open outlet with this id", body = ErrorBody),
+        (status = 422, description = "An id past the largest storable", body = ErrorBody)
     )
 )]
 #[delete("/v1/outlets/{id}")]

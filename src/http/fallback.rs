@@ -85,7 +85,10 @@ mod tests {
     fn documented_paths_give_their_methods() {
         assert_eq!(allowed_methods("/v1/chains"), ["GET"]);
         let by_id = allowed_methods("/v1/outlets/123");
-        assert!(by_id.contains(&"GET") && by_id.contains(&"DELETE"), "{by_id:?}");
+        assert!(
+            by_id.contains(&"GET") && by_id.contains(&"DELETE"),
+            "{by_id:?}"
+        );
         assert!(allowed_methods("/v1/nothing-here").is_empty());
     }
 }

@@ -91,7 +91,11 @@ impl RateLimiter {
     }
 
     /// The client's address: the peer, or what a trusted proxy says in `X-Forwarded-For`.
-    pub fn client_address(&self, peer: Option<IpAddr>, forwarded_for: Option<&str>) -> Option<IpAddr> {
+    pub fn client_address(
+        &self,
+        peer: Option<IpAddr>,
+        forwarded_for: Option<&str>,
+    ) -> Option<IpAddr> {
         let peer = peer?;
         if !self.trusted_proxies.contains(&peer) {
             return Some(peer);
@@ -128,6 +132,52 @@ impl RateLimiter {
     }
 }
 
+/// Adds the 429 every operation may answer to the OpenAPI document, so clients (and
+/// Schemathesis) find it described.
+pub struct RateLimitDoc;
+
+impl utoipa::Modify for RateLimitDoc {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, ResponseBuilder};
+        let response = ResponseBuilder::new()
+            .description("Over the rate limit of the client address or the API key")
+            .header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .description(Some("Seconds to wait"))
+                    .schema(
+                        utoipa::openapi::ObjectBuilder::new()
+                            .schema_type(utoipa::openapi::schema::Type::Integer),
+                    )
+                    .build(),
+            )
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                op.responses
+                    .responses
+                    .entry("429".to_string())
+                    .or_insert_with(|| response.clone().into());
+            }
+        }
+    }
+}
+
 /// The middleware: counts the request, answers 429 when a bucket is empty.
 pub async fn rate_limit(
     req: ServiceRequest,
@@ -141,7 +191,10 @@ pub async fn rate_limit(
                 .get("x-forwarded-for")
                 .and_then(|v| v.to_str().ok());
             let addr = limiter.client_address(req.peer_addr().map(|a| a.ip()), forwarded);
-            let auth = req.headers().get(header::AUTHORIZATION).map(|v| v.as_bytes());
+            let auth = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .map(|v| v.as_bytes());
             limiter.check(addr, auth, Instant::now())
         }
         None => Ok(()),
@@ -189,7 +242,8 @@ mod tests {
         let wait = l.check(Some(ip), None, t0).unwrap_err();
         assert!(wait <= Duration::from_millis(100), "{wait:?}");
         // Another address has its own bucket.
-        l.check(Some("192.0.2.8".parse().unwrap()), None, t0).unwrap();
+        l.check(Some("192.0.2.8".parse().unwrap()), None, t0)
+            .unwrap();
         // After one interval, one more request.
         let t1 = t0 + Duration::from_millis(100);
         l.check(Some(ip), None, t1).unwrap();

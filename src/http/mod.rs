@@ -43,6 +43,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use error::{ApiError, ErrorBody};
+use limits::RateLimitDoc;
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -178,7 +179,7 @@ pub const RESOURCES: &[fn(&mut web::ServiceConfig)] = &[
         admin::OutletChange,
         meta::Health,
     )),
-    modifiers(&BearerKey)
+    modifiers(&BearerKey, &RateLimitDoc)
 )]
 pub struct ApiDoc;
 

@@ -59,7 +59,11 @@ async fn a_flood_from_one_address_gets_429_with_retry_after() {
             .unwrap();
         statuses.push(r.status());
         if r.status() == StatusCode::TOO_MANY_REQUESTS {
-            let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+            let retry: u64 = r.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
             assert!((1..=2).contains(&retry), "Retry-After {retry}");
             assert!(r.headers().contains_key("x-content-type-options"));
             let v: Value = r.json().await.unwrap();
@@ -96,7 +100,11 @@ async fn each_api_key_has_its_own_rate_limit() {
     }
     assert_eq!(mine[..2], [StatusCode::OK, StatusCode::OK]);
     assert_eq!(mine[3], StatusCode::TOO_MANY_REQUESTS, "{mine:?}");
-    assert_eq!(get(other).await, StatusCode::OK, "another key is not slowed");
+    assert_eq!(
+        get(other).await,
+        StatusCode::OK,
+        "another key is not slowed"
+    );
     // Without a key the per-key limit does not apply (the per-address one is off here).
     for _ in 0..5 {
         assert_eq!(app.get("/v1/chains").await.0, StatusCode::OK);
@@ -176,7 +184,8 @@ async fn every_keyed_route_refuses_no_key_and_every_wrong_role() {
     let keys = keys_of_every_role(&app).await;
     let ops = keyed_operations();
     assert!(
-        ops.iter().any(|(m, p, _)| m == Method::POST && p == "/v1/outlets"),
+        ops.iter()
+            .any(|(m, p, _)| m == Method::POST && p == "/v1/outlets"),
         "the outlet writes must be among the keyed routes: {ops:?}"
     );
     let mut failures = Vec::new();
@@ -189,13 +198,18 @@ async fn every_keyed_route_refuses_no_key_and_every_wrong_role() {
         }
         for r in roles {
             if r.parse::<Role>().is_err() {
-                failures.push(format!("{method} {path}: unknown role `{r}` in its security"));
+                failures.push(format!(
+                    "{method} {path}: unknown role `{r}` in its security"
+                ));
             }
         }
         let body = json!({}).to_string();
         let mut tries: Vec<(&str, Option<&str>)> = vec![
             ("no key", None),
-            ("a made-up key", Some("sn_0000000000000000000000000000000000000000000000000000000000000000")),
+            (
+                "a made-up key",
+                Some("sn_0000000000000000000000000000000000000000000000000000000000000000"),
+            ),
         ];
         for (role, key) in &keys {
             tries.push((role.as_str(), Some(key.as_str())));
@@ -210,7 +224,9 @@ async fn every_keyed_route_refuses_no_key_and_every_wrong_role() {
                 Some(_) if who == "a made-up key" => {
                     status == StatusCode::UNAUTHORIZED && v["error"] == "invalid_api_key"
                 }
-                Some(_) if !admitted => status == StatusCode::FORBIDDEN && v["error"] == "forbidden",
+                Some(_) if !admitted => {
+                    status == StatusCode::FORBIDDEN && v["error"] == "forbidden"
+                }
                 // An admitted role may still be refused its scope or its (empty) body, but it is
                 // past authentication and must never meet a 5xx.
                 Some(_) => status != StatusCode::UNAUTHORIZED && !status.is_server_error(),
@@ -247,7 +263,10 @@ async fn api_keys_appear_neither_in_metrics_nor_in_responses() {
         .text()
         .await
         .unwrap();
-    assert!(metrics.contains("storenet_http_requests_total"), "{metrics}");
+    assert!(
+        metrics.contains("storenet_http_requests_total"),
+        "{metrics}"
+    );
     assert!(!metrics.contains(&key[3..]) && !metrics.contains(&wrong[3..]));
     assert!(!metrics.contains("Bearer"));
 }
@@ -299,9 +318,10 @@ async fn with_origin(app: &TestApp, method: Method, path: &str, origin: &str) ->
         .request(method.clone(), format!("{}{path}", app.base))
         .header("origin", origin);
     if method == Method::OPTIONS {
-        rb = rb
-            .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "authorization, content-type");
+        rb = rb.header("access-control-request-method", "POST").header(
+            "access-control-request-headers",
+            "authorization, content-type",
+        );
     }
     rb.send().await.unwrap()
 }
@@ -311,7 +331,10 @@ async fn cors_is_closed_by_default_and_open_only_to_listed_origins() {
     let closed = spawn_app().await;
     for m in [Method::GET, Method::OPTIONS] {
         let r = with_origin(&closed, m.clone(), "/v1/chains", "https://evil.example").await;
-        assert!(!r.headers().contains_key("access-control-allow-origin"), "{m}");
+        assert!(
+            !r.headers().contains_key("access-control-allow-origin"),
+            "{m}"
+        );
         assert!(!r.status().is_server_error());
     }
     let open = spawn_app_with(|s| s.cors_origins = vec!["https://maps.example.fi".into()]).await;
@@ -326,17 +349,34 @@ async fn cors_is_closed_by_default_and_open_only_to_listed_origins() {
         .get_all("vary")
         .iter()
         .any(|v| v.to_str().unwrap().contains("Origin")));
-    let pre = with_origin(&open, Method::OPTIONS, "/v1/outlets", "https://maps.example.fi").await;
+    let pre = with_origin(
+        &open,
+        Method::OPTIONS,
+        "/v1/outlets",
+        "https://maps.example.fi",
+    )
+    .await;
     assert_eq!(pre.status(), StatusCode::NO_CONTENT);
-    let allow = pre.headers()["access-control-allow-methods"].to_str().unwrap();
+    let allow = pre.headers()["access-control-allow-methods"]
+        .to_str()
+        .unwrap();
     assert!(allow.contains("POST"), "{allow}");
     assert!(pre.headers()["access-control-allow-headers"]
         .to_str()
         .unwrap()
         .contains("authorization"));
     for m in [Method::GET, Method::OPTIONS] {
-        let r = with_origin(&open, m.clone(), "/v1/chains", "https://maps.example.fi.evil.example").await;
-        assert!(!r.headers().contains_key("access-control-allow-origin"), "{m}");
+        let r = with_origin(
+            &open,
+            m.clone(),
+            "/v1/chains",
+            "https://maps.example.fi.evil.example",
+        )
+        .await;
+        assert!(
+            !r.headers().contains_key("access-control-allow-origin"),
+            "{m}"
+        );
     }
 }
 
@@ -358,10 +398,14 @@ async fn a_wrong_method_on_a_known_path_is_405_with_allow() {
         assert!(allow.contains(m), "{allow}");
     }
     assert!(!allow.contains("PUT"), "{allow}");
-    let (s, v) = app.send(Method::GET, "/v1/outlets/in-polygon", None, None).await;
+    let (s, v) = app
+        .send(Method::GET, "/v1/outlets/in-polygon", None, None)
+        .await;
     // `/v1/outlets/{id}` takes GET, so this is an id that does not parse, not a wrong method.
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
-    let (s, v) = app.send(Method::POST, "/v1/no-such-thing", None, None).await;
+    let (s, v) = app
+        .send(Method::POST, "/v1/no-such-thing", None, None)
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
     assert_eq!(v["error"], "not_found");
 }
@@ -377,16 +421,29 @@ async fn oversized_queries_are_refused_before_they_are_run() {
             Some(super::ROUTE_GPX.as_bytes().to_vec()),
         )
         .await;
-    assert_eq!((s, v["field"].as_str()), (StatusCode::BAD_REQUEST, Some("corridor_m")), "{v}");
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("corridor_m")),
+        "{v}"
+    );
     let line: Vec<[f64; 2]> = (0..=storenet::spatial::MAX_ROUTE_POINTS)
         .map(|i| [24.0 + i as f64 * 1e-5, 60.0])
         .collect();
     let route = json!({"type": "LineString", "coordinates": line}).to_string();
     assert!(route.len() < storenet::config::DEFAULT_MAX_BODY_BYTES);
     let (s, v) = app
-        .send(Method::POST, "/v1/outlets/along-route", None, Some(route.into_bytes()))
+        .send(
+            Method::POST,
+            "/v1/outlets/along-route",
+            None,
+            Some(route.into_bytes()),
+        )
         .await;
-    assert_eq!((s, v["field"].as_str()), (StatusCode::BAD_REQUEST, Some("route")), "{v}");
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("route")),
+        "{v}"
+    );
     let n = storenet::spatial::area::MAX_AREA_POINTS;
     let mut ring: Vec<[f64; 2]> = (0..n)
         .map(|i| [24.0 + i as f64 * 1e-5, 60.0 + (i % 2) as f64 * 1e-3])
@@ -395,7 +452,12 @@ async fn oversized_queries_are_refused_before_they_are_run() {
     let area = json!({"type": "Polygon", "coordinates": [ring]}).to_string();
     assert!(area.len() < storenet::config::DEFAULT_MAX_BODY_BYTES);
     let (s, v) = app
-        .send(Method::POST, "/v1/outlets/in-polygon", None, Some(area.into_bytes()))
+        .send(
+            Method::POST,
+            "/v1/outlets/in-polygon",
+            None,
+            Some(area.into_bytes()),
+        )
         .await;
     assert_eq!(
         (s, v["error"].as_str()),

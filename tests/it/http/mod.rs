@@ -1091,8 +1091,8 @@ async fn bad_input_gets_a_4xx_with_a_json_body_naming_the_field() {
             path: "/v1/chains",
             key: KeyKind::None,
             body: None,
-            status: 404,
-            code: "not_found",
+            status: 405,
+            code: "method_not_allowed",
             field: None,
         },
     ];
