@@ -9,6 +9,9 @@
 //! | `max_body_bytes` | `5242880` (5 MiB)       | config file only                         |
 //! | `registry_poll_ms` | `2000` (0: off)       | config file only                         |
 //! | `rules`          | [`Rules::default`]      | `--rules FILE` / `STORENET_RULES` (TOML or JSON of [`Rules`]), or the config file's `[rules]` table |
+//! | `timeouts`       | [`Timeouts::default`]   | config file only (`[timeouts]` table)    |
+//! | `rate_limit`     | [`RateLimit::default`]  | config file only (`[rate_limit]` table)  |
+//! | `cors_origins`   | none (CORS closed)      | config file only                         |
 //!
 //! The config file is TOML (`*.toml`) or JSON (`*.json`) with any of these fields; unknown fields
 //! are refused so a typo does not silently fall back to a default.
@@ -88,6 +91,74 @@ pub struct Settings {
     pub registry_poll_ms: u64,
     /// The loyalty programme's rules (points, bonus steps, conversion).
     pub rules: Rules,
+    /// How long slow or idle clients may hold a connection.
+    pub timeouts: Timeouts,
+    /// Requests per client address and per API key.
+    pub rate_limit: RateLimit,
+    /// Origins (`https://maps.example.fi`) whose pages may call the API from a browser; empty
+    /// (the default) sends no `Access-Control-Allow-Origin` at all, so only same-origin pages can.
+    pub cors_origins: Vec<String>,
+}
+
+/// Connection timeouts. A client that opens a connection and sends nothing, or half a request,
+/// is disconnected after `request_head_ms`; an idle keep-alive connection after `keep_alive_s`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Timeouts {
+    /// Time for a client to send the request line and headers, ms (default 5000).
+    pub request_head_ms: u64,
+    /// Time for a client to acknowledge the close of a connection, ms (default 1000).
+    pub disconnect_ms: u64,
+    /// How long an idle keep-alive connection stays open, seconds (default 5; 0 turns
+    /// keep-alive off).
+    pub keep_alive_s: u64,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            request_head_ms: 5_000,
+            disconnect_ms: 1_000,
+            keep_alive_s: 5,
+        }
+    }
+}
+
+/// Request rate limits, as token buckets: each client address, and each API key, may send
+/// `burst` requests at once and then `per_second` requests a second; beyond that the answer is
+/// 429 with `Retry-After`. A limit of 0 per second turns that limit off.
+///
+/// The defaults (100/s with bursts of 200 per address and per key) are far above what a person
+/// using the map or a navigator sync sends, and low enough that one client cannot take the
+/// service's capacity from the others. Load tests (`wrk`) from one address must raise or turn
+/// them off in their config file. Behind a reverse proxy or load balancer every request comes
+/// from the proxy's address: list it in `trusted_proxies` so the client address is read from
+/// `X-Forwarded-For` instead (only from those peers, since anyone can send that header).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimit {
+    /// Sustained requests a second per client address; 0 = no per-address limit.
+    pub per_address_per_s: u32,
+    /// Requests a client address may send at once.
+    pub per_address_burst: u32,
+    /// Sustained requests a second per API key (by `Authorization` header); 0 = no limit.
+    pub per_key_per_s: u32,
+    /// Requests one key may send at once.
+    pub per_key_burst: u32,
+    /// Peers whose `X-Forwarded-For` names the real client (a reverse proxy, a load balancer).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        RateLimit {
+            per_address_per_s: 100,
+            per_address_burst: 200,
+            per_key_per_s: 100,
+            per_key_burst: 200,
+            trusted_proxies: Vec::new(),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -102,6 +173,9 @@ impl Default for Settings {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             registry_poll_ms: DEFAULT_REGISTRY_POLL_MS,
             rules: Rules::default(),
+            timeouts: Timeouts::default(),
+            rate_limit: RateLimit::default(),
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -194,11 +268,42 @@ impl Settings {
                 reason: "must be at least 1024",
             });
         }
+        let rl = &self.rate_limit;
+        if (rl.per_address_per_s > 0 && rl.per_address_burst == 0)
+            || (rl.per_key_per_s > 0 && rl.per_key_burst == 0)
+        {
+            return Err(ConfigError::Invalid {
+                field: "rate_limit",
+                reason: "a burst must be at least 1 where its limit is on",
+            });
+        }
+        if self.timeouts.request_head_ms == 0 {
+            return Err(ConfigError::Invalid {
+                field: "timeouts",
+                reason: "request_head_ms must be at least 1",
+            });
+        }
+        if self.cors_origins.iter().any(|o| !valid_origin(o)) {
+            return Err(ConfigError::Invalid {
+                field: "cors_origins",
+                reason: "each origin must be scheme://host[:port] with no path, e.g. https://maps.example.fi",
+            });
+        }
         if let Err(e) = self.rules.validate() {
             return Err(ConfigError::Rules(e.0));
         }
         Ok(())
     }
+}
+
+/// `scheme://host[:port]`, exactly as a browser sends it in `Origin`.
+fn valid_origin(o: &str) -> bool {
+    let Some((scheme, rest)) = o.split_once("://") else {
+        return false;
+    };
+    matches!(scheme, "http" | "https")
+        && !rest.is_empty()
+        && !rest.contains(['/', '?', '#', '*', ' '])
 }
 
 #[cfg(test)]
@@ -236,6 +341,33 @@ mod tests {
         std::fs::write(&j, r#"{"workers": 0}"#).unwrap();
         let e = Settings::load(Some(&j), Overrides::default()).unwrap_err();
         assert!(e.to_string().contains("workers"), "{e}");
+        std::fs::write(&f, "cors_origins = [\"https://a.example/path\"]\n").unwrap();
+        let e = Settings::load(Some(&f), Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("cors_origins"), "{e}");
+        std::fs::write(&f, "[rate_limit]\nper_key_burst = 0\n").unwrap();
+        let e = Settings::load(Some(&f), Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("rate_limit"), "{e}");
+    }
+
+    #[test]
+    fn limit_tables_read_from_toml() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("s.toml");
+        std::fs::write(
+            &f,
+            "cors_origins = [\"https://maps.example.fi\"]\n[rate_limit]\nper_address_per_s = 0\ntrusted_proxies = [\"10.0.0.1\"]\n[timeouts]\nrequest_head_ms = 250\n",
+        )
+        .unwrap();
+        let s = Settings::load(Some(&f), Overrides::default()).unwrap();
+        assert_eq!(s.cors_origins, ["https://maps.example.fi"]);
+        assert_eq!(s.rate_limit.per_address_per_s, 0);
+        assert_eq!(
+            s.rate_limit.per_key_per_s,
+            RateLimit::default().per_key_per_s
+        );
+        assert_eq!(s.rate_limit.trusted_proxies.len(), 1);
+        assert_eq!(s.timeouts.request_head_ms, 250);
+        assert_eq!(s.timeouts.keep_alive_s, Timeouts::default().keep_alive_s);
     }
 
     #[test]

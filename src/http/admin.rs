@@ -249,7 +249,7 @@ async fn reload(state: &AppState) -> Result<(), ApiError> {
 /// Opens a new outlet.
 #[utoipa::path(
     tag = "admin",
-    security(("api_key" = [])),
+    security(("api_key" = ["admin"])),
     request_body = NewOutlet,
     responses(
         (status = 201, description = "Created; visible to the next query", body = OutletJson),
@@ -257,6 +257,7 @@ async fn reload(state: &AppState) -> Result<(), ApiError> {
         (status = 401, description = "Missing or invalid key", body = ErrorBody),
         (status = 403, description = "Key of another role", body = ErrorBody),
         (status = 409, description = "The id is taken", body = ErrorBody),
+        (status = 413, description = "Body over the limit", body = ErrorBody),
         (status = 422, description = "An invalid field, named in `field`", body = ErrorBody)
     )
 )]
@@ -304,15 +305,17 @@ pub async fn create(
 /// Changes fields of an open outlet.
 #[utoipa::path(
     tag = "admin",
-    security(("api_key" = [])),
+    security(("api_key" = ["admin"])),
     params(("id" = u32, Path, description = "Outlet id")),
     request_body = OutletChange,
     responses(
         (status = 200, description = "The outlet as now stored", body = OutletJson),
+        (status = 400, description = "Not JSON, or not an id", body = ErrorBody),
         (status = 401, description = "Missing or invalid key", body = ErrorBody),
         (status = 403, description = "Key of another role", body = ErrorBody),
         (status = 404, description = "No open outlet with this id", body = ErrorBody),
-        (status = 422, description = "An invalid field, named in `field`", body = ErrorBody)
+        (status = 413, description = "Body over the limit", body = ErrorBody),
+        (status = 422, description = "An invalid field, named in `field`, or an id past the largest storable", body = ErrorBody)
     )
 )]
 #[patch("/v1/outlets/{id}")]
@@ -346,13 +349,15 @@ pub async fn update(
 /// Closes an outlet: it leaves every query; its row stays for the ledger's history.
 #[utoipa::path(
     tag = "admin",
-    security(("api_key" = [])),
+    security(("api_key" = ["admin"])),
     params(("id" = u32, Path, description = "Outlet id")),
     responses(
         (status = 204, description = "Closed"),
+        (status = 400, description = "Not an id", body = ErrorBody),
         (status = 401, description = "Missing or invalid key", body = ErrorBody),
         (status = 403, description = "Key of another role", body = ErrorBody),
-        (status = 404, description = "No open outlet with this id", body = ErrorBody)
+        (status = 404, description = "No open outlet with this id", body = ErrorBody),
+        (status = 422, description = "An id past the largest storable", body = ErrorBody)
     )
 )]
 #[delete("/v1/outlets/{id}")]

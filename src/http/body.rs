@@ -3,6 +3,7 @@
 use super::error::{ApiError, Kind};
 use super::params::check_lat_lon;
 use crate::model::LonLat;
+use crate::spatial::area::MAX_AREA_POINTS;
 use actix_web::web::{Bytes, Payload};
 use actix_web::HttpRequest;
 use geojson::{GeoJson, Geometry, Value};
@@ -84,7 +85,24 @@ pub fn parse_polygon(body: &[u8]) -> Result<geo::MultiPolygon<f64>, ApiError> {
         polygons.push(geo::Polygon::new(exterior, interiors));
         Ok(())
     };
-    for g in geometries(parse_geojson(body)?) {
+    let geometries = geometries(parse_geojson(body)?);
+    let vertices: usize = geometries
+        .iter()
+        .map(|g| match &g.value {
+            Value::Polygon(rings) => rings.iter().map(Vec::len).sum(),
+            Value::MultiPolygon(polys) => polys.iter().flatten().map(Vec::len).sum(),
+            _ => 0,
+        })
+        .sum();
+    if vertices > MAX_AREA_POINTS {
+        return Err(ApiError::new(
+            Kind::BadRequest,
+            "out_of_range",
+            format!("the area has {vertices} positions; at most {MAX_AREA_POINTS} are allowed"),
+        )
+        .field("body"));
+    }
+    for g in geometries {
         match &g.value {
             Value::Polygon(rings) => push(rings)?,
             Value::MultiPolygon(polys) => {
@@ -153,5 +171,12 @@ mod tests {
         let line = br#"{"type":"LineString","coordinates":[[24,60],[26,60]]}"#;
         assert!(parse_polygon(line).is_err());
         assert!(parse_polygon(b"{").is_err());
+        let mut ring: Vec<[f64; 2]> = (0..MAX_AREA_POINTS)
+            .map(|i| [24.0 + i as f64 * 1e-5, 60.0 + (i % 2) as f64 * 1e-3])
+            .collect();
+        ring.push(ring[0]);
+        let huge = serde_json::json!({"type": "Polygon", "coordinates": [ring]}).to_string();
+        let e = parse_polygon(huge.as_bytes()).unwrap_err();
+        assert_eq!(e.code(), "out_of_range");
     }
 }

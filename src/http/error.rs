@@ -38,6 +38,8 @@ pub enum Kind {
     UnsupportedMediaType,
     /// 422: a well-formed body whose values are invalid.
     Unprocessable,
+    /// 429: over the rate limit; the response says when to retry.
+    TooManyRequests,
     /// 500: our fault; logged.
     Internal,
 }
@@ -55,6 +57,7 @@ impl Kind {
             Kind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Kind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            Kind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -153,6 +156,7 @@ impl ApiError {
             StatusCode::FORBIDDEN => (Kind::Forbidden, "forbidden"),
             StatusCode::CONFLICT => (Kind::Conflict, "conflict"),
             StatusCode::UNPROCESSABLE_ENTITY => (Kind::Unprocessable, "unprocessable"),
+            StatusCode::TOO_MANY_REQUESTS => (Kind::TooManyRequests, "rate_limited"),
             _ => (Kind::BadRequest, "bad_request"),
         };
         let reason = status.canonical_reason().unwrap_or("client error");

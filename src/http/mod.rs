@@ -6,7 +6,10 @@
 //! shared with `storenet export`. Tests call the same functions on port 0.
 //!
 //! Each resource is one file with a `configure` function; adding one is a line in [`RESOURCES`]
-//! and its paths in [`ApiDoc`].
+//! and its paths in [`ApiDoc`]. A route that needs a key declares it with the roles it admits as
+//! the security scopes, `security(("api_key" = ["admin", "retailer"]))`: clients read them in the
+//! OpenAPI document, and the role test (tests/it/http/hardening.rs) tries every such route with
+//! every other role and expects 403.
 
 pub mod admin;
 pub mod auth;
@@ -15,6 +18,9 @@ pub mod chains;
 pub mod error;
 pub mod exports;
 pub mod ledger;
+pub mod fallback;
+pub mod headers;
+pub mod limits;
 pub mod meta;
 pub mod offers;
 pub mod outlets;
@@ -32,7 +38,7 @@ use crate::spatial::SharedIndex;
 use crate::store::{Store, StoreError};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::ErrorHandlers;
+use actix_web::middleware::{from_fn, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use std::net::{SocketAddr, TcpListener};
@@ -42,6 +48,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use error::{ApiError, ErrorBody};
+use limits::RateLimitDoc;
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +91,8 @@ pub struct AppState {
     pub metrics: PrometheusMetrics,
     /// The planning routes' grid (loaded on first use) and context for the current snapshot.
     pub planning: Arc<planning::PlanningState>,
+    /// Request rate limits per client address and per API key, shared by every worker.
+    pub limiter: Arc<limits::RateLimiter>,
     /// Serialises writes so snapshots are swapped in the order the writes happened.
     writer: Arc<tokio::sync::Mutex<()>>,
 }
@@ -105,6 +114,7 @@ impl AppState {
             index: Arc::new(SharedIndex::new(registry)),
             store,
             ledger,
+            limiter: Arc::new(limits::RateLimiter::new(&settings.rate_limit)),
             settings: Arc::new(settings),
             metrics,
             planning: Arc::new(planning::PlanningState::default()),
@@ -205,7 +215,7 @@ pub const RESOURCES: &[fn(&mut web::ServiceConfig)] = &[
         planning::SitesJson,
         planning::PointJson,
     )),
-    modifiers(&BearerKey)
+    modifiers(&BearerKey, &RateLimitDoc)
 )]
 pub struct ApiDoc;
 
@@ -227,15 +237,9 @@ impl utoipa::Modify for BearerKey {
     }
 }
 
-async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::not_found(
-        "no such route; see /openapi.json or /docs/",
-    ))
-}
-
 /// The whole application over `state`: every resource, the OpenAPI document at `/openapi.json`,
-/// the API page at `/docs/` (Swagger UI, vendored into the binary), JSON errors everywhere and
-/// request metrics.
+/// the API page at `/docs/` (Swagger UI, vendored into the binary), JSON errors everywhere (405
+/// with `Allow` for a known path), rate limits, CORS, security headers and request metrics.
 pub fn app(
     state: AppState,
 ) -> App<
@@ -265,15 +269,27 @@ pub fn app(
             }
         })
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
-        .default_service(web::to(not_found))
+        .default_service(web::to(fallback::no_route))
         .wrap(ErrorHandlers::new().default_handler_client(error::json_fallback))
+        .wrap(from_fn(limits::rate_limit))
+        .wrap(from_fn(headers::cors))
+        .wrap(headers::security_headers())
         .wrap(metrics)
 }
 
-/// Runs the application on an already bound listener (port 0 in tests).
+/// Runs the application on an already bound listener (port 0 in tests), with the connection
+/// timeouts of [`Settings::timeouts`](crate::config::Timeouts).
 pub fn server(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let workers = state.settings.workers;
-    let mut http = HttpServer::new(move || app(state.clone()));
+    let t = state.settings.timeouts.clone();
+    let keep_alive = match t.keep_alive_s {
+        0 => actix_web::http::KeepAlive::Disabled,
+        s => actix_web::http::KeepAlive::Timeout(Duration::from_secs(s)),
+    };
+    let mut http = HttpServer::new(move || app(state.clone()))
+        .client_request_timeout(Duration::from_millis(t.request_head_ms))
+        .client_disconnect_timeout(Duration::from_millis(t.disconnect_ms))
+        .keep_alive(keep_alive);
     if let Some(w) = workers {
         http = http.workers(w);
     }

@@ -56,7 +56,8 @@ test('a click returns the nearest outlets the API gives for the clicked point', 
 test('the nearest list follows the chain filter and the keyboard-only "map centre" button', async () => {
   const { context, page, errors } = await openMap(browser);
   await page.selectOption('#chain', 'k-market');
-  await page.waitForFunction(() => document.getElementById('status').textContent.includes('outlets shown'));
+  // Locator waits, not waitForFunction: the page's CSP forbids the eval its polling uses.
+  await page.locator('#status', { hasText: 'outlets shown' }).waitFor();
   await settle(page);
   await page.selectOption('#k', '3');
   await page.focus('#centre');

@@ -33,8 +33,8 @@ test('without a planner key the planner controls are hidden and no heat map is d
   // A wrong key is refused (or, on a server without planning, the page says so) and changes nothing.
   await page.fill('#planner-key', 'not-a-real-key');
   await page.click('#planner-key-form button[type=submit]');
-  await page.waitForFunction(() => !/Checking/.test(document.getElementById('planner-msg').textContent)
-    && document.getElementById('planner-msg').textContent !== '');
+  // Locator waits, not waitForFunction: the page's CSP forbids the eval its polling uses.
+  await page.locator('#planner-msg', { hasText: /\S/ }).filter({ hasNotText: /Checking/ }).waitFor();
   const msg = await page.textContent('#planner-msg');
   assert.match(msg, /not a planner key|no planning routes/);
   assert.equal(await page.locator('#planner').isVisible(), false);
@@ -109,7 +109,7 @@ test('the heat map renders density cells and shows figures below ten as "<10"', 
   await shot(page, 'planner-heat');
   // Turning the layer off removes it.
   await page.uncheck('#heat');
-  await page.waitForFunction(() => document.querySelectorAll('path.heat-cell').length === 0);
+  await page.locator('path.heat-cell').first().waitFor({ state: 'detached' });
   assert.deepEqual(errors, []);
   await context.close();
 });

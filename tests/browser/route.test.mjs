@@ -71,7 +71,7 @@ test('a malformed route file gives the API\'s message and lists nothing', async 
   const { context, page } = await openMap(browser);
   await page.setInputFiles('#gpx', file);
   await page.click('#route-go');
-  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Route:'));
+  await page.locator('#status', { hasText: /^Route:/ }).waitFor();
   assert.equal(await page.locator('#route-list li').count(), 0);
   assert.equal(await page.locator('#export-row').isVisible(), false);
   await context.close();

@@ -17,18 +17,27 @@ pub(crate) struct TestApp {
 }
 
 pub(crate) async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with the settings changed by `tweak` first. The rate limits are off unless
+/// `tweak` turns them on: tests send bursts from one address.
+pub(crate) async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir(&data).unwrap();
     std::fs::copy(fixture("chains.csv"), data.join("chains.csv")).unwrap();
     std::fs::copy(fixture("outlets_small.csv"), data.join("outlets.csv")).unwrap();
-    let settings = Settings {
+    let mut settings = Settings {
         bind: "127.0.0.1:0".parse().unwrap(),
         database_url: format!("sqlite://{}", dir.path().join("t.db").display()),
         data_dir: data,
         workers: Some(1),
         ..Settings::default()
     };
+    settings.rate_limit.per_address_per_s = 0;
+    settings.rate_limit.per_key_per_s = 0;
+    tweak(&mut settings);
     let started = storenet::http::start(settings).await.unwrap();
     let admin_key = started
         .state
@@ -1082,8 +1091,8 @@ async fn bad_input_gets_a_4xx_with_a_json_body_naming_the_field() {
             path: "/v1/chains",
             key: KeyKind::None,
             body: None,
-            status: 404,
-            code: "not_found",
+            status: 405,
+            code: "method_not_allowed",
             field: None,
         },
     ];
@@ -1170,3 +1179,4 @@ mod exports;
 mod instances;
 mod ledger;
 mod planning;
+mod hardening;
