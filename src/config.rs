@@ -112,6 +112,9 @@ pub struct Timeouts {
     /// How long an idle keep-alive connection stays open, seconds (default 5; 0 turns
     /// keep-alive off).
     pub keep_alive_s: u64,
+    /// Time for a client to send a request body that a route reads whole (routes, polygons,
+    /// outlet writes), ms (default 30000); a body trickled in slower is refused with 408.
+    pub body_ms: u64,
 }
 
 impl Default for Timeouts {
@@ -120,6 +123,7 @@ impl Default for Timeouts {
             request_head_ms: 5_000,
             disconnect_ms: 1_000,
             keep_alive_s: 5,
+            body_ms: 30_000,
         }
     }
 }
@@ -277,10 +281,10 @@ impl Settings {
                 reason: "a burst must be at least 1 where its limit is on",
             });
         }
-        if self.timeouts.request_head_ms == 0 {
+        if self.timeouts.request_head_ms == 0 || self.timeouts.body_ms == 0 {
             return Err(ConfigError::Invalid {
                 field: "timeouts",
-                reason: "request_head_ms must be at least 1",
+                reason: "request_head_ms and body_ms must be at least 1",
             });
         }
         if self.cors_origins.iter().any(|o| !valid_origin(o)) {

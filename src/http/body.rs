@@ -8,7 +8,8 @@ use actix_web::web::{Bytes, Payload};
 use actix_web::HttpRequest;
 use geojson::{GeoJson, Geometry, Value};
 
-/// Reads the whole body, refusing it (413) as soon as it is known to be over `limit` bytes.
+/// Reads the whole body, refusing it (413) as soon as it is known to be over `limit` bytes, and
+/// (408) when it has not all arrived within the `timeouts.body_ms` setting.
 pub async fn read_limited(
     req: &HttpRequest,
     payload: Payload,
@@ -22,7 +23,23 @@ pub async fn read_limited(
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(ApiError::too_large(limit));
     }
-    match payload.to_bytes_limited(limit).await {
+    let within = req
+        .app_data::<actix_web::web::Data<super::AppState>>()
+        .map(|s| std::time::Duration::from_millis(s.settings.timeouts.body_ms))
+        .unwrap_or(std::time::Duration::from_secs(30));
+    let read = tokio::time::timeout(within, payload.to_bytes_limited(limit))
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                Kind::RequestTimeout,
+                "request_timeout",
+                format!(
+                    "the request body did not arrive within {} ms",
+                    within.as_millis()
+                ),
+            )
+        })?;
+    match read {
         Ok(Ok(b)) => Ok(b),
         Ok(Err(e)) => Err(ApiError::new(
             Kind::BadRequest,

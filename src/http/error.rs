@@ -30,6 +30,8 @@ pub enum Kind {
     NotFound,
     /// 405: the path exists, the method does not.
     MethodNotAllowed,
+    /// 408: the client took too long to send its request.
+    RequestTimeout,
     /// 409: the write conflicts with what is stored.
     Conflict,
     /// 413: the body is over the limit.
@@ -53,6 +55,7 @@ impl Kind {
             Kind::Forbidden => StatusCode::FORBIDDEN,
             Kind::NotFound => StatusCode::NOT_FOUND,
             Kind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Kind::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Kind::Conflict => StatusCode::CONFLICT,
             Kind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
