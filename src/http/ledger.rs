@@ -419,7 +419,7 @@ async fn outlet_chain(state: &AppState, id: OutletId) -> Result<Option<ChainId>,
 /// Records one purchase, or a batch of up to 10,000 all or nothing.
 #[utoipa::path(
     tag = "ledger",
-    security(("api_key" = [])),
+    security(("api_key" = ["admin", "retailer", "chain"])),
     request_body(content = Vec<PurchaseIn>, description = "One purchase object, an array of purchases, or `{\"purchases\": [...]}`"),
     responses(
         (status = 201, description = "One purchase, written now", body = PurchaseResult),
@@ -530,7 +530,7 @@ pub async fn purchases(
 /// Records a return of goods from an earlier purchase: reverses its points in proportion.
 #[utoipa::path(
     tag = "ledger",
-    security(("api_key" = [])),
+    security(("api_key" = ["admin", "retailer", "chain"])),
     request_body = ReturnIn,
     responses(
         (status = 201, description = "Written now", body = ReturnResult),
@@ -599,7 +599,7 @@ fn household_id(raw: &str) -> Result<HouseholdId, ApiError> {
 /// A household's points and Plussa money.
 #[utoipa::path(
     tag = "ledger",
-    security(("api_key" = [])),
+    security(("api_key" = ["admin", "household"])),
     params(("id" = i64, Path, description = "Household id")),
     responses(
         (status = 200, description = "The balances", body = BalanceJson),
@@ -624,7 +624,7 @@ pub async fn balance(
 /// A household's statement of a month (`YYYY-MM`), once that month's month end has run.
 #[utoipa::path(
     tag = "ledger",
-    security(("api_key" = [])),
+    security(("api_key" = ["admin", "household"])),
     params(
         ("id" = i64, Path, description = "Household id"),
         ("month" = String, Path, description = "The month, `YYYY-MM`")

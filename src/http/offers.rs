@@ -234,7 +234,7 @@ fn helsinki_day(t: DateTime<Utc>) -> NaiveDate {
 /// Stores an offer (idempotent by id).
 #[utoipa::path(
     tag = "offers",
-    security(("api_key" = [])),
+    security(("api_key" = ["admin", "retailer", "chain"])),
     request_body = OfferJson,
     responses(
         (status = 201, description = "Stored now", body = OfferJson),

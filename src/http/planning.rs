@@ -365,7 +365,7 @@ async fn start(
         (status = 401, description = "No valid API key", body = ErrorBody),
         (status = 403, description = "The key is not a planner or admin key", body = ErrorBody)
     ),
-    security(("api_key" = []))
+    security(("api_key" = ["planner", "admin"]))
 )]
 #[get("/v1/planning/density")]
 pub async fn density(
@@ -475,7 +475,7 @@ fn density_geojson(
         (status = 403, description = "Not a planner or admin key", body = ErrorBody),
         (status = 422, description = "No outlet matches the selection", body = ErrorBody)
     ),
-    security(("api_key" = []))
+    security(("api_key" = ["planner", "admin"]))
 )]
 #[get("/v1/planning/coverage")]
 pub async fn coverage(
@@ -520,7 +520,7 @@ pub async fn coverage(
         (status = 403, description = "Not a planner or admin key", body = ErrorBody),
         (status = 422, description = "No outlet matches the selection", body = ErrorBody)
     ),
-    security(("api_key" = []))
+    security(("api_key" = ["planner", "admin"]))
 )]
 #[get("/v1/planning/catchments")]
 pub async fn catchments(
@@ -570,7 +570,7 @@ pub async fn catchments(
         (status = 403, description = "Not a planner or admin key", body = ErrorBody),
         (status = 422, description = "No outlet matches the selection", body = ErrorBody)
     ),
-    security(("api_key" = []))
+    security(("api_key" = ["planner", "admin"]))
 )]
 #[get("/v1/planning/gaps")]
 pub async fn gaps(
@@ -740,7 +740,7 @@ fn read_whatif(
         (status = 403, description = "Not a planner or admin key", body = ErrorBody),
         (status = 422, description = "An unknown chain or outlet, or a point off the Earth", body = ErrorBody)
     ),
-    security(("api_key" = []))
+    security(("api_key" = ["planner", "admin"]))
 )]
 #[post("/v1/planning/whatif")]
 pub async fn whatif(
@@ -954,7 +954,7 @@ async fn sites(
         (status = 401, description = "No valid API key", body = ErrorBody),
         (status = 403, description = "Not a planner or admin key", body = ErrorBody)
     ),
-    security(("api_key" = []))
+    security(("api_key" = ["planner", "admin"]))
 )]
 #[get("/v1/planning/sites")]
 pub async fn sites_get(
@@ -982,7 +982,7 @@ pub async fn sites_get(
         (status = 403, description = "Not a planner or admin key", body = ErrorBody),
         (status = 422, description = "A bad candidate", body = ErrorBody)
     ),
-    security(("api_key" = []))
+    security(("api_key" = ["planner", "admin"]))
 )]
 #[post("/v1/planning/sites")]
 pub async fn sites_post(
@@ -1022,7 +1022,7 @@ pub async fn sites_post(
         (status = 403, description = "Not a planner or admin key", body = ErrorBody),
         (status = 422, description = "No outlet matches the selection", body = ErrorBody)
     ),
-    security(("api_key" = []))
+    security(("api_key" = ["planner", "admin"]))
 )]
 #[get("/v1/planning/huff")]
 pub async fn huff(

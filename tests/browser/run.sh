@@ -45,8 +45,11 @@ STORENET_HOUSEHOLD_KEY="$("$bin" keys create --role household --household hh-bro
 STORENET_RETAILER_KEY="$("$bin" keys create --role retailer --outlet 1 --database-url "$db" 2>/dev/null)"
 export STORENET_HOUSEHOLD_KEY STORENET_RETAILER_KEY
 
+# Every test talks from 127.0.0.1, several pages at a time: the per-address rate limit (tested in
+# tests/it/http/hardening.rs) is off here so that a burst of tile-free marker loads is not a 429.
+printf '[rate_limit]\nper_address_per_s = 0\nper_key_per_s = 0\n' >"$tmp/browser.toml"
 "$bin" --data-dir "$repo/data" serve --bind "127.0.0.1:$port" --database-url "$db" \
-  >"$tmp/serve.log" 2>&1 &
+  --config "$tmp/browser.toml" >"$tmp/serve.log" 2>&1 &
 server_pid=$!
 
 export STORENET_URL="http://127.0.0.1:$port"

@@ -7,7 +7,7 @@ use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::{Duration, Instant};
-use storenet::config::Settings;
+use storenet::config::{RateLimit, Settings};
 use storenet::ledger::{CardId, CardKind, Holder, HouseholdId, Ledger, NewCard, NewHousehold};
 use storenet::store::{Role, Scope};
 use uuid::Uuid;
@@ -25,6 +25,12 @@ async fn instance(url: &str, data: &Path) -> Instance {
         data_dir: data.to_path_buf(),
         workers: Some(1),
         registry_poll_ms: 100,
+        // The clients below all come from 127.0.0.1; the limits have their own tests.
+        rate_limit: RateLimit {
+            per_address_per_s: 0,
+            per_key_per_s: 0,
+            ..RateLimit::default()
+        },
         ..Settings::default()
     };
     let started = storenet::http::start(settings).await.unwrap();
