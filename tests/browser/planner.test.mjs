@@ -122,7 +122,7 @@ for (const [role, env] of [['household', 'STORENET_HOUSEHOLD_KEY'], ['retailer',
     const { context, page, errors } = await openMap(browser);
     await page.fill('#planner-key', key);
     await page.click('#planner-key-form button[type=submit]');
-    await page.waitForFunction(() => /not a planner key/.test(document.getElementById('planner-msg').textContent));
+    await page.locator('#planner-msg', { hasText: /not a planner key/ }).waitFor();
     assert.equal(await page.locator('#planner').isVisible(), false);
     assert.equal(await page.locator('path.heat-cell').count(), 0);
     await shot(page, `planner-${role}-key`);
@@ -147,7 +147,7 @@ test('catchments and gaps are drawn as the API answers them', { skip: !PKEY }, a
   assert.match(await page.textContent('#catchments-out'), new RegExp(`${largest.properties.name}: ${hh(largest.properties.households)}`));
   await shot(page, 'planner-catchments');
   await page.click('#catchments-clear');
-  await page.waitForFunction(() => document.querySelectorAll('path.catchment-area').length === 0);
+  await page.locator('path.catchment-area').first().waitFor({ state: 'detached' });
 
   await page.fill('#gap-km', '30');
   await page.click('#gaps-go');
