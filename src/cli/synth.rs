@@ -35,6 +35,12 @@ pub fn run(data_dir: &Path, args: SynthArgs) -> anyhow::Result<()> {
         set.offers.len(),
         out.display()
     );
+    println!(
+        "wrote a ledger demo of {} cards and {} purchases to {}",
+        set.demo.cards.len(),
+        set.demo.purchases.len(),
+        out.join("ledger").display()
+    );
     if let Some(map) = args.map {
         render_map(&set, &map)?;
         println!("drew {}", map.display());

@@ -42,6 +42,7 @@
 //! Offers on three levels live in the database; [`Ledger::offers_at`] is the per-location view
 //! and [`can_write_offer`] says which key may write which offer.
 
+mod bulk;
 mod error;
 mod http_support;
 mod ingest;

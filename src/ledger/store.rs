@@ -2,6 +2,7 @@
 //! corrections, campaigns, households and cards. Every function validates before it writes, so a
 //! refused write leaves nothing behind and the others of the batch go on.
 
+use super::bulk;
 use super::error::LedgerError;
 use super::post::{self, post, Entry};
 use super::rules::{Month, Rules};
@@ -126,10 +127,6 @@ pub(crate) struct Cache {
     pub(crate) cards: HashMap<i64, i64>,
 }
 
-const KEY_CHUNK: usize = 50;
-const PURCHASE_COLS: usize = 11;
-const PURCHASE_ROWS: usize = 50;
-
 fn validate_purchase(p: &Purchase) -> Result<(), LedgerError> {
     if p.amount_cents <= 0 {
         return Err(LedgerError::invalid(
@@ -149,25 +146,6 @@ fn validate_purchase(p: &Purchase) -> Result<(), LedgerError> {
     Ok(())
 }
 
-/// Keys used by writes other than purchases.
-async fn foreign_keys(tx: &mut Tx, keys: &[Vec<u8>]) -> Result<HashSet<Uuid>, sqlx::Error> {
-    let mut out = HashSet::new();
-    for chunk in keys.chunks(KEY_CHUNK) {
-        let list = in_list(chunk.len());
-        let sql = format!(
-            "SELECT key FROM ledger_requests WHERE key IN {list} \
-             UNION ALL SELECT key FROM ledger_returns WHERE key IN {list}"
-        );
-        let rows = tx
-            .fetch(&sql, chunk.iter().map(|k| Arg::B(k.clone())).collect())
-            .await?;
-        for r in rows {
-            out.insert(r.uuid(0)?);
-        }
-    }
-    Ok(out)
-}
-
 /// Records purchases in bulk; one answer per item, in order.
 pub(crate) async fn purchases(
     tx: &mut Tx,
@@ -179,31 +157,11 @@ pub(crate) async fn purchases(
     let keys: Vec<Vec<u8>> = items.iter().map(|p| p.key.as_bytes().to_vec()).collect();
     let hashes: Vec<i64> = items.iter().map(|p| content_hash("purchase", p)).collect();
 
-    // Purchases already stored under these keys.
-    let mut stored: HashMap<Uuid, (i64, PurchaseReceipt)> = HashMap::new();
-    for chunk in keys.chunks(KEY_CHUNK) {
-        let sql = format!(
-            "SELECT key, hash, household, points, campaign_points FROM ledger_purchases WHERE key IN {}",
-            in_list(chunk.len())
-        );
-        let rows = tx
-            .fetch(&sql, chunk.iter().map(|k| Arg::B(k.clone())).collect())
-            .await?;
-        for r in rows {
-            stored.insert(
-                r.uuid(0)?,
-                (
-                    r.i64(1)?,
-                    PurchaseReceipt {
-                        household: HouseholdId(r.i64(2)?),
-                        points: r.i64(3)?,
-                        campaign_points: r.i64(4)?,
-                    },
-                ),
-            );
-        }
-    }
-    let foreign = foreign_keys(tx, &keys).await?;
+    // Purchases already stored under these keys, and keys other writes took.
+    let bulk::Known {
+        mut stored,
+        foreign,
+    } = bulk::known_keys(tx, &keys).await?;
 
     // Cards not yet cached.
     let missing: Vec<i64> = {
@@ -214,7 +172,7 @@ pub(crate) async fn purchases(
             .filter(|c| !cache.cards.contains_key(c) && seen.insert(*c))
             .collect()
     };
-    for chunk in missing.chunks(KEY_CHUNK) {
+    for chunk in missing.chunks(bulk::LOOKUP_CHUNK) {
         let sql = format!(
             "SELECT id, household FROM ledger_cards WHERE id IN {}",
             in_list(chunk.len())
@@ -228,7 +186,7 @@ pub(crate) async fn purchases(
     }
 
     let mut out = Vec::with_capacity(items.len());
-    let mut fresh: Vec<(usize, PurchaseReceipt)> = Vec::new();
+    let mut fresh: Vec<bulk::Fresh> = Vec::new();
     for (i, p) in items.iter().enumerate() {
         let answer = (|| {
             if let Some((h, receipt)) = stored.get(&p.key) {
@@ -259,54 +217,17 @@ pub(crate) async fn purchases(
             if w.status == WriteStatus::Created {
                 // A key repeated inside the batch: the later copies answer like a stored one.
                 stored.insert(p.key, (hashes[i], w.value));
-                fresh.push((i, w.value));
+                fresh.push(bulk::Fresh {
+                    purchase: p,
+                    key: &keys[i],
+                    hash: hashes[i],
+                    receipt: w.value,
+                });
             }
         }
         out.push(answer);
     }
-
-    let mut entries = Vec::with_capacity(fresh.len() * 2);
-    for chunk in fresh.chunks(PURCHASE_ROWS) {
-        let sql = multi_values(
-            "ledger_purchases (key, hash, household, card, outlet, chain, amount, ineligible, at, points, campaign_points)",
-            chunk.len(),
-            PURCHASE_COLS,
-            "",
-        );
-        let mut a = Vec::with_capacity(chunk.len() * PURCHASE_COLS);
-        for (i, r) in chunk {
-            let p = items[*i];
-            let at = ms(p.at);
-            a.push(Arg::B(keys[*i].clone()));
-            a.push(Arg::I(hashes[*i]));
-            a.push(Arg::I(r.household.0));
-            a.push(Arg::I(p.card.0));
-            a.push(Arg::I(p.outlet.0 as i64));
-            a.push(Arg::T(p.chain.as_str().to_string()));
-            a.push(Arg::I(p.amount_cents));
-            a.push(Arg::I(p.ineligible_cents));
-            a.push(Arg::I(at));
-            a.push(Arg::I(r.points));
-            a.push(Arg::I(r.campaign_points));
-            for (kind, amount) in [("purchase", r.points), ("campaign", r.campaign_points)] {
-                if amount > 0 {
-                    entries.push(Entry {
-                        key: Some(p.key),
-                        kind,
-                        unit: Unit::Points,
-                        household: r.household.0,
-                        to_household: true,
-                        programme: post::POINTS_ISSUED,
-                        amount,
-                        at,
-                        valid_until: None,
-                    });
-                }
-            }
-        }
-        tx.exec(&sql, a).await?;
-    }
-    post(tx, &entries).await?;
+    bulk::write(tx, &fresh).await?;
     Ok(out)
 }
 

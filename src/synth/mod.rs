@@ -13,6 +13,7 @@
 
 mod chains;
 mod households;
+mod ledger;
 mod map;
 mod naming;
 mod offers;
@@ -21,6 +22,7 @@ mod sources;
 
 pub use chains::ChainSpec;
 pub use households::Cell;
+pub use ledger::{CardRow, Demo, PurchaseRow, DEMO_HOUSEHOLDS, DEMO_MONTH, FIRST_HOUSEHOLD};
 pub use map::render_map;
 pub use offers::OfferRow;
 pub use outlets::OutletRow;
@@ -117,6 +119,8 @@ pub struct DataSet {
     pub cells: Vec<Cell>,
     /// Rows of `offers.csv`.
     pub offers: Vec<OfferRow>,
+    /// The ledger demo: `ledger/cards.csv` and `ledger/purchases-2026-10.csv`.
+    pub demo: Demo,
 }
 
 /// One random stream per stage, so a change in one stage leaves the others' draws alone.
@@ -136,21 +140,25 @@ pub fn generate(settings: &Settings) -> Result<DataSet, SynthError> {
         settings.reference_date,
         &mut stage_rng(settings.seed, 3),
     );
+    let demo = ledger::generate(&outlets, &mut stage_rng(settings.seed, 4));
     Ok(DataSet {
         chains,
         outlets,
         cells,
         offers,
+        demo,
     })
 }
 
-/// The files [`write_dir`] writes, in order.
-pub const FILES: [&str; 5] = [
+/// The files [`write_dir`] writes, in order (paths relative to the output directory).
+pub const FILES: [&str; 7] = [
     "chains.csv",
     "outlets.csv",
     "households_1km.csv",
     "offers.csv",
     "finland.geojson",
+    "ledger/cards.csv",
+    "ledger/purchases-2026-10.csv",
 ];
 
 /// Writes the data set's CSV files and the outline into `dir` (created if missing), each
@@ -168,6 +176,14 @@ pub fn write_dir(dir: &Path, set: &DataSet) -> Result<(), SynthError> {
         &dir.join(FILES[4]),
         crate::finland::OUTLINE_GEOJSON.as_bytes(),
     )?;
+    let ledger_dir = dir.join("ledger");
+    std::fs::create_dir_all(&ledger_dir).map_err(|source| SynthError::Io {
+        path: ledger_dir.clone(),
+        source,
+    })?;
+    write_atomic(&dir.join(FILES[5]), &ledger::cards_csv(&set.demo))?;
+    debug_assert_eq!(FILES[6], format!("ledger/{}", ledger::purchases_file()));
+    write_atomic(&dir.join(FILES[6]), &ledger::purchases_csv(&set.demo))?;
     Ok(())
 }
 

@@ -133,6 +133,7 @@ on_both_backends!(
     concurrent_writers_to_one_household_lose_no_update,
     verify_detects_a_tampered_cached_balance,
     a_batch_with_one_bad_purchase_writes_nothing,
+    a_large_batch_writes_exactly_what_single_purchases_write,
     writes_dated_in_a_closed_month_are_refused,
     corrections_are_entries_and_never_go_below_zero,
     offers_at_an_outlet_follow_levels_dates_and_audience,
@@ -740,6 +741,97 @@ async fn a_batch_with_one_bad_purchase_writes_nothing<L: Ledger>(l: &L, _: &Db) 
         Err(LedgerError::Invalid { .. })
     ));
     assert_verified(l).await;
+}
+
+/// Large batches take the staged bulk path, small ones the direct one: both give the same
+/// answers, entries and balances, with stored keys, repeated keys and campaigns in the batch.
+async fn a_large_batch_writes_exactly_what_single_purchases_write<L: Ledger>(l: &L, _: &Db) {
+    household(l, 1).await;
+    household(l, 2).await;
+    l.add_campaign(Campaign {
+        key: Uuid::now_v7(),
+        chain: chain("k-rauta"),
+        title: "Double points at K-Rauta".into(),
+        starts: at(2026, 10, 1),
+        ends: at(2026, 10, 10),
+        extra: Extra::Multiplier(2),
+    })
+    .await
+    .unwrap();
+    let cards = [11, 12, 21, 22];
+    let chains = ["k-market", "k-rauta", "teboil"];
+    // 99 cents earn nothing: a purchase with no entry.
+    let amounts = [99, 1_000, 2_550, 12_345, 40_000];
+    let mut batch: Vec<Purchase> = (0..120)
+        .map(|i| {
+            purchase(
+                cards[i % 4],
+                chains[i % 3],
+                amounts[i % 5],
+                if i % 7 == 0 { amounts[i % 5] / 3 } else { 0 },
+                at(2026, 10, 1 + (i % 20) as u32),
+            )
+        })
+        .collect();
+    // Some of them were written one by one before.
+    for p in batch.iter().step_by(10) {
+        assert_eq!(
+            l.purchase(p.clone()).await.unwrap().status,
+            WriteStatus::Created
+        );
+    }
+    batch.push(batch[5].clone());
+    batch.push(batch[77].clone());
+    let expect = |p: &Purchase| {
+        let base = (p.amount_cents - p.ineligible_cents) / 100;
+        let extra = if p.chain.as_str() == "k-rauta" && p.at < at(2026, 10, 10) {
+            base
+        } else {
+            0
+        };
+        (base, extra)
+    };
+    let w = l.purchase_batch(batch.clone()).await.unwrap();
+    let mut want_points = [0i64; 3];
+    let mut want_entries = 0;
+    for (i, (p, w)) in batch.iter().zip(&w).enumerate() {
+        let (base, extra) = expect(p);
+        assert_eq!(
+            (w.value.points, w.value.campaign_points),
+            (base, extra),
+            "{i}"
+        );
+        let first = i < 120;
+        let want = if first && i % 10 != 0 {
+            WriteStatus::Created
+        } else {
+            WriteStatus::Exists
+        };
+        assert_eq!(w.status, want, "item {i}");
+        if first {
+            want_points[(p.card.0 / 10) as usize] += base + extra;
+            want_entries += i64::from(base > 0) + i64::from(extra > 0);
+        }
+    }
+    for h in [1, 2] {
+        assert_eq!(
+            l.balance(HouseholdId(h)).await.unwrap().points,
+            want_points[h as usize],
+            "household {h}"
+        );
+    }
+    let v = l.verify().await.unwrap();
+    assert!(v.ok(), "{v:?}");
+    // The campaign itself writes no entry.
+    assert_eq!(v.entries, want_entries);
+    // Resent whole: nothing changes.
+    let again = l.purchase_batch(batch).await.unwrap();
+    assert!(again.iter().all(|w| w.status == WriteStatus::Exists));
+    assert_eq!(l.verify().await.unwrap().entries, want_entries);
+    assert_eq!(
+        l.balance(HouseholdId(1)).await.unwrap().points,
+        want_points[1]
+    );
 }
 
 async fn writes_dated_in_a_closed_month_are_refused<L: Ledger>(l: &L, _: &Db) {

@@ -37,14 +37,139 @@ fn synth_reproduces_the_committed_data_byte_for_byte() {
         );
     }
     // Nothing but the data files is left behind (no temporary files).
-    let mut left: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let mut left: Vec<String> = Vec::new();
+    for sub in ["", "ledger"] {
+        for e in std::fs::read_dir(dir.path().join(sub)).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_file() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                left.push(if sub.is_empty() {
+                    name
+                } else {
+                    format!("{sub}/{name}")
+                });
+            }
+        }
+    }
     left.sort();
     let mut want: Vec<String> = FILES.iter().map(|s| s.to_string()).collect();
     want.sort();
     assert_eq!(left, want);
+}
+
+#[test]
+fn the_ledger_demo_is_small_varied_and_at_real_outlets() {
+    let cards = csv_rows("ledger/cards.csv");
+    let purchases = csv_rows("ledger/purchases-2026-10.csv");
+    let size = std::fs::metadata(repo_path("data/ledger/cards.csv"))
+        .unwrap()
+        .len()
+        + std::fs::metadata(repo_path("data/ledger/purchases-2026-10.csv"))
+            .unwrap()
+            .len();
+    assert!(size < 5_000_000, "{size} bytes");
+    let households: BTreeSet<&str> = cards.iter().map(|c| c["household"].as_str()).collect();
+    assert!(
+        (2_000..=5_000).contains(&households.len()),
+        "{}",
+        households.len()
+    );
+    let kinds: BTreeSet<&str> = cards.iter().map(|c| c["kind"].as_str()).collect();
+    assert_eq!(
+        kinds,
+        BTreeSet::from(["co-branded", "mobile", "plastic", "traveller"])
+    );
+    let holders: BTreeSet<&str> = cards.iter().map(|c| c["holder"].as_str()).collect();
+    assert_eq!(holders, BTreeSet::from(["primary", "secondary"]));
+    let segments: BTreeSet<&str> = cards
+        .iter()
+        .flat_map(|c| c["segments"].split(';'))
+        .filter(|s| !s.is_empty())
+        .collect();
+    assert_eq!(
+        segments,
+        BTreeSet::from(["napero", "traveller", "young-movers"])
+    );
+    // Every purchase is at a real outlet, under that outlet's chain, by a known card, in
+    // October 2026, with a part of the baskets ineligible.
+    let outlets: BTreeMap<String, String> = csv_rows("outlets.csv")
+        .into_iter()
+        .map(|r| (r["id"].clone(), r["chain"].clone()))
+        .collect();
+    let card_ids: BTreeSet<&str> = cards.iter().map(|c| c["card"].as_str()).collect();
+    let mut with_ineligible = 0;
+    for p in &purchases {
+        assert_eq!(outlets.get(&p["outlet"]), Some(&p["chain"]), "{p:?}");
+        assert!(card_ids.contains(p["card"].as_str()), "{p:?}");
+        let at = chrono::DateTime::parse_from_rfc3339(&p["at"]).unwrap();
+        let local = at.with_timezone(&chrono_tz::Europe::Helsinki);
+        assert_eq!(local.format("%Y-%m").to_string(), "2026-10", "{p:?}");
+        if p["ineligible_cents"] != "0" {
+            with_ineligible += 1;
+        }
+    }
+    assert!(
+        purchases.len() >= 10 * households.len(),
+        "{}",
+        purchases.len()
+    );
+    assert!(
+        with_ineligible * 10 > purchases.len() && with_ineligible * 2 < purchases.len(),
+        "{with_ineligible} of {} baskets with ineligible goods",
+        purchases.len()
+    );
+}
+
+#[tokio::test]
+async fn the_ledger_demo_ingests_into_a_fresh_ledger_and_verifies() {
+    use storenet::ledger::{read_ledger_file, Ledger, LedgerFile, Month, SqlLedger, WriteStatus};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let ledger = SqlLedger::open(&url).await.unwrap();
+    let LedgerFile::Cards(households, cards) =
+        read_ledger_file(&repo_path("data/ledger/cards.csv")).unwrap()
+    else {
+        panic!("cards.csv is not a cards file");
+    };
+    let report = ledger
+        .enrol(
+            households.into_iter().map(|(_, h)| h).collect(),
+            cards.into_iter().map(|(_, c)| c).collect(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        report.households_created,
+        csv_rows("ledger/cards.csv")
+            .iter()
+            .map(|c| c["household"].clone())
+            .collect::<BTreeSet<_>>()
+            .len() as u64
+    );
+    let LedgerFile::Purchases(rows) =
+        read_ledger_file(&repo_path("data/ledger/purchases-2026-10.csv")).unwrap()
+    else {
+        panic!("the purchases file is not a purchases file");
+    };
+    let purchases: Vec<_> = rows.into_iter().map(|(_, p)| p).collect();
+    let expected: i64 = purchases
+        .iter()
+        .map(|p| (p.amount_cents - p.ineligible_cents) / 100)
+        .sum();
+    let written = ledger.ingest(purchases.clone(), None).await.unwrap();
+    assert!(written.iter().all(|w| w.status == WriteStatus::Created));
+    assert_eq!(
+        written.iter().map(|w| w.value.points).sum::<i64>(),
+        expected
+    );
+    // Loading it again changes nothing.
+    let again = ledger.ingest(purchases, None).await.unwrap();
+    assert!(again.iter().all(|w| w.status == WriteStatus::Exists));
+    let month: Month = "2026-10".parse().unwrap();
+    ledger.month_end(month).await.unwrap();
+    let v = ledger.verify().await.unwrap();
+    assert!(v.ok(), "{v:?}");
 }
 
 #[test]
