@@ -1,7 +1,7 @@
 """Peer for the nearest-outlet assignment: SciPy cKDTree on 3-D unit vectors (exact great-circle
 order), both cores (workers=-1), on the points and outlets written by `cargo bench --bench planning`
-to target/planning-peers/. Our side is `cargo run --release --example planning_assign`, timed in the
-same run: the script alternates ours and cKDTree for --rounds rounds (default 3, each side best of
+to target/planning-peers/. Our side is the same bench binary with PLANNING_ASSIGN_ONLY=3, timed in
+the same run: the script alternates ours and cKDTree for --rounds rounds (default 3, each side best of
 3 inside a round), so both see the same machine load, and prints both, the ratio per round and
 best against best, and the agreement of the assignments.
 With --sjoin, also GeoPandas sjoin_nearest in EPSG:3067 (planar, so not exactly great-circle)."""
@@ -33,9 +33,9 @@ def ckdtree():
 
 
 def ours():
-    out = subprocess.run(["cargo", "run", "--quiet", "--release", "--example", "planning_assign", "--", "3"],
-                         cwd=ROOT, check=True, capture_output=True, text=True).stdout
-    return float(dict(l.split("=", 1) for l in out.split())["ours_s"])
+    out = subprocess.run(["cargo", "bench", "--quiet", "--bench", "planning"], cwd=ROOT, check=True,
+                         capture_output=True, text=True, env={**os.environ, "PLANNING_ASSIGN_ONLY": "3"}).stdout
+    return float(dict(l.split("=", 1) for l in out.split() if "=" in l)["ours_s"])
 
 
 pts = np.fromfile(D / "assign_points.f64", dtype="<f8").reshape(-1, 2)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the planning peers (SciPy cKDTree assignment, spopt MCLP with CBC) next to our criterion
-# benches. assign.py times our example and cKDTree in the same run; spopt.py bounds CBC by
+# benches. assign.py times our assignment and cKDTree in the same run; spopt.py bounds CBC by
 # CBC_TIME seconds on the 20k x 3k instances and reports the LP bound. Creates a venv under
 # target/ on first use; needs python3 with venv and PyPI access.
 set -euo pipefail
@@ -15,12 +15,10 @@ PY="$VENV/bin/python"
 mkdir -p target/planning-peers
 case "${1:-all}" in
   install) exit 0 ;;
-  assign)  cargo build --quiet --release --example planning_assign
-           "$PY" benches/peers/assign.py "${@:2}" ;;
+  assign)  "$PY" benches/peers/assign.py "${@:2}" ;;
   spopt)   "$PY" benches/peers/spopt.py "${@:2}" ;;
   all)
     cargo bench --bench planning
-    cargo build --quiet --release --example planning_assign
     "$PY" benches/peers/assign.py
     "$PY" benches/peers/spopt.py
     "$PY" benches/peers/spopt.py --big --km 10 --time "${CBC_TIME:-600}"
