@@ -257,8 +257,11 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use std::collections::BTreeMap;
 
+    /// Directed unit edges (from corner, to corner) and how often each occurs.
+    type UnitEdges = BTreeMap<((i64, i64), (i64, i64)), usize>;
+
     /// Cell sides facing outside the set, as directed unit edges with the set on the left.
-    fn boundary_sides(set: &HashSet<(i64, i64)>) -> BTreeMap<((i64, i64), (i64, i64)), usize> {
+    fn boundary_sides(set: &HashSet<(i64, i64)>) -> UnitEdges {
         let mut m = BTreeMap::new();
         for &(c, r) in set {
             for ((dc, dr), a, b) in [
@@ -276,7 +279,7 @@ mod tests {
     }
 
     /// Rings cut back into directed unit edges.
-    fn ring_unit_edges(polys: &[GridPolygon]) -> BTreeMap<((i64, i64), (i64, i64)), usize> {
+    fn ring_unit_edges(polys: &[GridPolygon]) -> UnitEdges {
         let mut m = BTreeMap::new();
         for ring in polys.iter().flatten() {
             for w in ring.windows(2) {
