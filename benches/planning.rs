@@ -3,6 +3,10 @@
 //!
 //! Also writes the instances the Python peers read (`target/planning-peers/`) and our objectives
 //! on them, so `benches/peers/spopt.py` can print both and the ratio.
+//!
+//! With `PLANNING_ASSIGN_ONLY=ROUNDS` in the environment it only times the assignment of the points
+//! written by an earlier run (best of ROUNDS, index build included) and prints `ours_s=…`:
+//! `benches/peers/assign.py` calls it between its cKDTree rounds, so both run under the same load.
 
 #[path = "../tests/fixtures/planning/synth.rs"]
 mod synth;
@@ -245,7 +249,34 @@ fn benches(c: &mut Criterion) {
 
 criterion_group!(planning, benches);
 
+/// `PLANNING_ASSIGN_ONLY`: time our assignment of the written points, for `assign.py`.
+fn assign_only(rounds: usize) {
+    let read = |name: &str| -> Vec<sphere::Unit> {
+        let b = std::fs::read(out_dir().join(name)).unwrap();
+        b.chunks_exact(16)
+            .map(|c| {
+                let f = |k: usize| f64::from_le_bytes(c[k..k + 8].try_into().unwrap());
+                sphere::unit(LonLat::new(f(0), f(8)).unwrap())
+            })
+            .collect()
+    };
+    let (pu, su) = (read("assign_points.f64"), read("assign_sites.f64"));
+    let (t, res) = best_of(rounds.max(1), || NearestIndex::new(su.clone()).assign(&pu));
+    write_f64(
+        &out_dir().join("assign_ours.f64"),
+        &res.iter()
+            .map(|n| n.map_or(-1.0, |n| n.site as f64))
+            .collect::<Vec<_>>(),
+    );
+    println!("points={} sites={}", pu.len(), su.len());
+    println!("ours_s={:.4}", t.as_secs_f64());
+}
+
 fn main() {
+    if let Ok(r) = std::env::var("PLANNING_ASSIGN_ONLY") {
+        assign_only(r.parse().unwrap_or(3));
+        return;
+    }
     planning();
     Criterion::default().configure_from_args().final_summary();
 }

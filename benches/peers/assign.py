@@ -1,13 +1,18 @@
 """Peer for the nearest-outlet assignment: SciPy cKDTree on 3-D unit vectors (exact great-circle
 order), both cores (workers=-1), on the points and outlets written by `cargo bench --bench planning`
-to target/planning-peers/. Prints the time (best of 3) and the agreement with our assignment.
+to target/planning-peers/. Our side is the same bench binary with PLANNING_ASSIGN_ONLY=3, timed in
+the same run: the script alternates ours and cKDTree for --rounds rounds (default 3, each side best of
+3 inside a round), so both see the same machine load, and prints both, the ratio per round and
+best against best, and the agreement of the assignments.
 With --sjoin, also GeoPandas sjoin_nearest in EPSG:3067 (planar, so not exactly great-circle)."""
-import sys, time
+import os, subprocess, sys, time
 from pathlib import Path
 import numpy as np
 from scipy.spatial import cKDTree
 
-D = Path(__file__).resolve().parents[2] / "target" / "planning-peers"
+ROOT = Path(__file__).resolve().parents[2]
+D = ROOT / "target" / "planning-peers"
+rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3
 
 
 def units(lonlat):
@@ -16,29 +21,46 @@ def units(lonlat):
     return np.column_stack([cl * np.cos(lon), cl * np.sin(lon), np.sin(lat)])
 
 
+def ckdtree():
+    best, idx = None, None
+    for _ in range(3):
+        t = time.perf_counter()
+        tree = cKDTree(su)
+        _, idx = tree.query(pu, k=1, workers=-1)
+        el = time.perf_counter() - t
+        best = el if best is None else min(best, el)
+    return best, idx
+
+
+def ours():
+    out = subprocess.run(["cargo", "bench", "--quiet", "--bench", "planning"], cwd=ROOT, check=True,
+                         capture_output=True, text=True, env={**os.environ, "PLANNING_ASSIGN_ONLY": "3"}).stdout
+    return float(dict(l.split("=", 1) for l in out.split() if "=" in l)["ours_s"])
+
+
 pts = np.fromfile(D / "assign_points.f64", dtype="<f8").reshape(-1, 2)
 sites = np.fromfile(D / "assign_sites.f64", dtype="<f8").reshape(-1, 2)
 pu, su = units(pts), units(sites)
-best = None
-for _ in range(3):
-    t = time.perf_counter()
-    tree = cKDTree(su)
-    _, idx = tree.query(pu, k=1, workers=-1)
-    el = time.perf_counter() - t
-    best = el if best is None else min(best, el)
-print(f"RESULT cKDTree assign {len(pts):,} points -> {len(sites):,} outlets: {best:.3f} s (best of 3, workers=-1)")
-ours_path = D / "assign_ours.f64"
-if ours_path.exists():
-    ours = np.fromfile(ours_path, dtype="<f8").astype(np.int64)
-    same = int((ours == idx).sum())
-    # Where they differ, check the distances are equal (exact ties broken differently).
-    diff = np.nonzero(ours != idx)[0]
-    ties = 0
-    if len(diff):
-        d_ours = np.einsum("ij,ij->i", pu[diff], su[ours[diff]])
-        d_kd = np.einsum("ij,ij->i", pu[diff], su[idx[diff]])
-        ties = int((np.abs(d_ours - d_kd) <= 1e-15).sum())
-    print(f"agreement with storenet: {same:,} identical, {len(diff) - ties:,} different, {ties:,} equal-distance ties")
+print(f"{len(pts):,} points -> {len(sites):,} outlets; load average {os.getloadavg()[0]:.1f} at start")
+bo, bk = float("inf"), float("inf")
+for r in range(rounds):
+    o = ours()
+    k, idx = ckdtree()
+    bo, bk = min(bo, o), min(bk, k)
+    print(f"round {r + 1}: storenet {o:.3f} s, cKDTree {k:.3f} s: {k / o:.2f}x  (load {os.getloadavg()[0]:.1f})")
+print(f"RESULT assign {len(pts):,} points -> {len(sites):,} outlets: storenet {bo:.3f} s, "
+      f"cKDTree {bk:.3f} s (workers=-1), best against best {bk / bo:.2f}x; load average {os.getloadavg()[0]:.1f}")
+
+ours_idx = np.fromfile(D / "assign_ours.f64", dtype="<f8").astype(np.int64)
+same = int((ours_idx == idx).sum())
+# Where they differ, check the distances are equal (exact ties broken differently).
+diff = np.nonzero(ours_idx != idx)[0]
+ties = 0
+if len(diff):
+    d_ours = np.einsum("ij,ij->i", pu[diff], su[ours_idx[diff]])
+    d_kd = np.einsum("ij,ij->i", pu[diff], su[idx[diff]])
+    ties = int((np.abs(d_ours - d_kd) <= 1e-15).sum())
+print(f"agreement with storenet: {same:,} identical, {len(diff) - ties:,} different, {ties:,} equal-distance ties")
 
 if "--sjoin" in sys.argv:
     import geopandas as gpd

@@ -1,6 +1,6 @@
 //! Catchments: every cell to its nearest selected outlet; per-outlet totals and distances.
 
-use super::areas::{runs_multipolygon, Region};
+use super::areas::{dissolved_multipolygon, Region};
 use super::{describe, sphere, weighted_quantile, PlanContext, PlanError};
 use crate::density::{Count, Real};
 use crate::model::{ChainId, LonLat, OutletId};
@@ -109,8 +109,9 @@ impl CatchmentReport {
     }
 }
 
-/// Catchment areas as a GeoJSON FeatureCollection (WGS84): one MultiPolygon per outlet made of its
-/// cells merged along rows, with the outlet's figures (behind the privacy floor) as properties.
+/// Catchment areas as a GeoJSON FeatureCollection (WGS84): one MultiPolygon per outlet, its cells
+/// dissolved into outlines (one polygon per 4-connected piece, with holes, no internal edges), with
+/// the outlet's figures (behind the privacy floor) as properties.
 pub fn catchments_geojson(
     ctx: &PlanContext,
     report: &CatchmentReport,
@@ -129,7 +130,7 @@ pub fn catchments_geojson(
         if region.cells.is_empty() {
             continue;
         }
-        let geometry = runs_multipolygon(ctx.grid(), &region.cells)?;
+        let geometry = dissolved_multipolygon(ctx.grid(), &region.cells)?;
         let props = serde_json::to_value(row).map_err(|e| PlanError::Map(e.to_string()))?;
         features.push(geojson::Feature {
             geometry: Some(geometry),

@@ -1,6 +1,6 @@
 //! Gaps: households farther than D from every selected outlet, merged into contiguous areas.
 
-use super::areas::{components, runs_multipolygon, Connectivity};
+use super::areas::{components, dissolved_multipolygon, Connectivity};
 use super::{check_radius, describe, sphere, PlanContext, PlanError};
 use crate::density::{Count, Real};
 use crate::model::{LonLat, OutletId};
@@ -121,7 +121,9 @@ pub fn gaps(
     })
 }
 
-/// Gap areas as GeoJSON (WGS84), with each area's figures as properties.
+/// Gap areas as GeoJSON (WGS84): one MultiPolygon per area, its cells dissolved into outlines (one
+/// polygon per 4-connected piece, with holes, no internal edges), with the area's figures as
+/// properties.
 pub fn gaps_geojson(
     ctx: &PlanContext,
     report: &GapReport,
@@ -130,7 +132,7 @@ pub fn gaps_geojson(
     for g in &report.gaps {
         let props = serde_json::to_value(g).map_err(|e| PlanError::Map(e.to_string()))?;
         features.push(geojson::Feature {
-            geometry: Some(runs_multipolygon(ctx.grid(), &g.members)?),
+            geometry: Some(dissolved_multipolygon(ctx.grid(), &g.members)?),
             properties: props.as_object().cloned(),
             ..Default::default()
         });

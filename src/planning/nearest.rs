@@ -3,10 +3,13 @@
 //! Points are bucketed into cubes of side `h` in 3-D unit-vector space. For each occupied cube the
 //! sites that can be nearest to any point in it are those within `d0 + 2r` of the cube centre
 //! (`d0` the centre's nearest site, `r` the half-diagonal; the chord is a metric, so the triangle
-//! inequality makes this exact). Each point then scans that short list, sorted by distance to the
-//! centre, and stops once `|c − s| − |p − c|` exceeds its best chord. Neighbouring points share a
-//! cube, so the R-tree is asked once per cube, not once per point. Ties go to the lowest site index,
-//! exactly as a brute-force scan would.
+//! inequality makes this exact). Where that list is long (dense towns), the cube is split into
+//! octants, each keeping only its parent's sites that pass the same test with its smaller radius,
+//! down to [`MAX_SPLITS`] levels. Each point then finds its cube in a hash map, descends to its
+//! octant and scans that short list, sorted by distance to the octant centre, stopping once
+//! `|c − s| − |p − c|` exceeds its best chord. The R-tree is asked once per occupied cube, not once
+//! per point; the points are read and the answers written in input order, so nothing is sorted or
+//! scattered. Ties go to the lowest site index, exactly as a brute-force scan would.
 
 use super::sphere::{dot, Unit};
 use rayon::prelude::*;
@@ -61,9 +64,6 @@ fn pack(k: Key) -> u64 {
     (f(k.0) << 22) | (f(k.1) << 11) | f(k.2)
 }
 
-/// Low 31 bits of a packed sort entry: the point's index.
-const IDX_MASK: u64 = (1 << 31) - 1;
-
 fn centre(k: Key) -> Unit {
     [
         (k.0 as f64 + 0.5) * CUBE,
@@ -75,6 +75,113 @@ fn centre(k: Key) -> Unit {
 fn dist(a: &Unit, b: &Unit) -> f64 {
     let d = [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
     (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt()
+}
+
+fn unpack(k: u64) -> Key {
+    let f = |v: u64| (v & 0x7ff) as i32 - 1024;
+    (f(k >> 22), f(k >> 11), f(k))
+}
+
+/// A multiplicative hash for packed cube keys (std's SipHash costs more than the whole query).
+#[derive(Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        let h = (self.0 ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = h ^ (h >> 29);
+    }
+}
+
+type KeyBuild = std::hash::BuildHasherDefault<KeyHasher>;
+type KeySet = std::collections::HashSet<u64, KeyBuild>;
+type KeyMap = std::collections::HashMap<u64, u32, KeyBuild>;
+
+/// Marks a leaf in [`Node::kids`].
+const LEAF: u32 = u32::MAX;
+/// A cube (or octant) with more candidates than this is split, down to [`MAX_SPLITS`] levels.
+const SPLIT_ABOVE: usize = 8;
+
+/// One node of a cube's octree.
+#[derive(Clone, Copy)]
+struct Node {
+    c: Unit,
+    /// Index of the first of its 8 children, or [`LEAF`].
+    kids: u32,
+    /// A leaf's candidates: `cands[start..start + len]`, sorted by distance to `c`.
+    start: u32,
+    len: u32,
+}
+
+/// The octree of one occupied cube.
+struct CubeTree {
+    nodes: Vec<Node>,
+    cands: Vec<Cand>,
+}
+
+impl CubeTree {
+    /// Fills node `at` (centre `c`, half-side `half`) with `cands`, every site that can be nearest
+    /// inside it: a sorted leaf list, or 8 children when the list is long.
+    fn fill(&mut self, at: usize, half: f64, mut cands: Vec<Cand>, depth: u32) {
+        if depth >= MAX_SPLITS || cands.len() <= SPLIT_ABOVE {
+            cands.sort_by(|a, b| a.dc.total_cmp(&b.dc).then(a.site.cmp(&b.site)));
+            self.nodes[at].start = self.cands.len() as u32;
+            self.nodes[at].len = cands.len() as u32;
+            self.cands.extend(cands);
+            return;
+        }
+        let c = self.nodes[at].c;
+        let h = half / 2.0;
+        let r = h * 3f64.sqrt();
+        let first = self.nodes.len();
+        self.nodes[at].kids = first as u32;
+        let centres: Vec<Unit> = (0..8)
+            .map(|o| {
+                let side = |bit: usize| if o & bit != 0 { h } else { -h };
+                [c[0] + side(1), c[1] + side(2), c[2] + side(4)]
+            })
+            .collect();
+        for &cc in &centres {
+            self.nodes.push(Node {
+                c: cc,
+                kids: LEAF,
+                start: 0,
+                len: 0,
+            });
+        }
+        for (o, cc) in centres.iter().enumerate() {
+            let mut sub: Vec<Cand> = cands
+                .iter()
+                .map(|s| Cand {
+                    dc: dist(cc, &s.v),
+                    ..*s
+                })
+                .collect();
+            let d0 = sub.iter().map(|s| s.dc).fold(f64::INFINITY, f64::min);
+            sub.retain(|s| s.dc <= d0 + 2.0 * r + SLACK);
+            self.fill(first + o, h, sub, depth + 1);
+        }
+    }
+
+    fn nearest(&self, p: &Unit) -> Option<Nearest> {
+        let mut n = &self.nodes[0];
+        while n.kids != LEAF {
+            let o = (p[0] >= n.c[0]) as u32
+                | ((p[1] >= n.c[1]) as u32) << 1
+                | ((p[2] >= n.c[2]) as u32) << 2;
+            n = &self.nodes[(n.kids + o) as usize];
+        }
+        let cands = &self.cands[n.start as usize..(n.start + n.len) as usize];
+        NearestIndex::scan(cands, &n.c, p)
+    }
 }
 
 impl NearestIndex {
@@ -151,52 +258,19 @@ impl NearestIndex {
         best
     }
 
-    /// Answers the points of one cube (centre `c`, half-side `half`). Where many points meet many
-    /// candidates, the cube is split in eight and each child keeps only the parent's candidates
-    /// that can be nearest inside it (same bound, smaller radius), down to [`MAX_SPLITS`] levels.
-    fn solve_block(
-        points: &[Unit],
-        idxs: &[u32],
-        c: Unit,
-        half: f64,
-        cands: &[Cand],
-        depth: u32,
-        out: &mut Vec<(u32, Option<Nearest>)>,
-    ) {
-        if depth >= MAX_SPLITS || idxs.len() < 32 || cands.len() <= 6 {
-            for &i in idxs {
-                out.push((i, Self::scan(cands, &c, &points[i as usize])));
-            }
-            return;
-        }
-        let mut kids: [Vec<u32>; 8] = Default::default();
-        for &i in idxs {
-            let p = &points[i as usize];
-            let o = (p[0] >= c[0]) as usize
-                | ((p[1] >= c[1]) as usize) << 1
-                | ((p[2] >= c[2]) as usize) << 2;
-            kids[o].push(i);
-        }
-        let h = half / 2.0;
-        for (o, kid) in kids.iter().enumerate() {
-            if kid.is_empty() {
-                continue;
-            }
-            let side = |bit: usize| if o & bit != 0 { h } else { -h };
-            let cc = [c[0] + side(1), c[1] + side(2), c[2] + side(4)];
-            let r = h * 3f64.sqrt();
-            let mut sub: Vec<Cand> = cands
-                .iter()
-                .map(|s| Cand {
-                    dc: dist(&cc, &s.v),
-                    ..*s
-                })
-                .collect();
-            let d0 = sub.iter().map(|s| s.dc).fold(f64::INFINITY, f64::min);
-            sub.retain(|s| s.dc <= d0 + 2.0 * r + SLACK);
-            sub.sort_by(|a, b| a.dc.total_cmp(&b.dc).then(a.site.cmp(&b.site)));
-            Self::solve_block(points, kid, cc, h, &sub, depth + 1, out);
-        }
+    /// The octree of one occupied cube: its candidates, split into octants where they are many.
+    fn cube_tree(&self, k: Key) -> CubeTree {
+        let mut t = CubeTree {
+            nodes: vec![Node {
+                c: centre(k),
+                kids: LEAF,
+                start: 0,
+                len: 0,
+            }],
+            cands: Vec::new(),
+        };
+        t.fill(0, CUBE / 2.0, self.candidates(k), 0);
+        t
     }
 
     /// The nearest site of every point (unit vectors), in parallel. `None` only for an empty index.
@@ -204,52 +278,40 @@ impl NearestIndex {
         if self.sites.is_empty() {
             return vec![None; points.len()];
         }
-        // Sort the points by cube, then answer cube by cube: one R-tree query per occupied cube,
-        // shared by all its points, with the cube's candidates hot in cache.
-        if points.len() >= IDX_MASK as usize {
-            // The packed sort below holds indices in 31 bits: answer larger inputs in halves.
-            let (a, b) = points.split_at(points.len() / 2);
-            let mut out = self.assign(a);
-            out.extend(self.assign(b));
-            return out;
-        }
-        let mut order: Vec<u64> = points
-            .par_iter()
-            .enumerate()
-            .map(|(i, p)| (pack(key(p)) << 31) | i as u64)
-            .collect();
-        order.par_sort_unstable();
-        let starts: Vec<usize> = (0..order.len())
-            .into_par_iter()
-            .filter(|&i| i == 0 || order[i] >> 31 != order[i - 1] >> 31)
-            .collect();
-        let runs: Vec<Vec<(u32, Option<Nearest>)>> = starts
-            .par_iter()
-            .enumerate()
-            .map(|(r, &a)| {
-                let b = starts.get(r + 1).copied().unwrap_or(order.len());
-                let idxs: Vec<u32> = order[a..b].iter().map(|x| (x & IDX_MASK) as u32).collect();
-                let k = key(&points[idxs[0] as usize]);
-                let mut out = Vec::with_capacity(idxs.len());
-                Self::solve_block(
-                    points,
-                    &idxs,
-                    centre(k),
-                    CUBE / 2.0,
-                    &self.candidates(k),
-                    0,
-                    &mut out,
-                );
-                out
+        // The occupied cubes, then one octree per cube (one R-tree query each), then every point
+        // in input order: cube by hash, octant by comparisons, a short scan.
+        let mut keys: Vec<u64> = points
+            .par_chunks(1 << 15)
+            .fold(KeySet::default, |mut set, chunk| {
+                set.extend(chunk.iter().map(|p| pack(key(p))));
+                set
             })
+            .reduce(KeySet::default, |a, b| {
+                let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+                big.extend(small);
+                big
+            })
+            .into_iter()
             .collect();
-        let mut out = vec![None; points.len()];
-        for run in runs {
-            for (i, n) in run {
-                out[i as usize] = n;
-            }
-        }
-        out
+        keys.sort_unstable();
+        let trees: Vec<CubeTree> = keys
+            .par_iter()
+            .map(|&k| self.cube_tree(unpack(k)))
+            .collect();
+        let slot: KeyMap = keys
+            .iter()
+            .enumerate()
+            .map(|(i, &k)| (k, i as u32))
+            .collect();
+        points
+            .par_iter()
+            .with_min_len(1 << 12)
+            .map(|p| {
+                // Every point's cube was collected above.
+                let t = slot.get(&pack(key(p))).map(|&i| &trees[i as usize])?;
+                t.nearest(p)
+            })
+            .collect()
     }
 
     /// The nearest site of one point, by the same rule as [`NearestIndex::assign`].

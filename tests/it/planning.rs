@@ -600,3 +600,71 @@ fn maps_draw_png_and_svg_and_refuse_other_formats() {
         std::fs::copy(&png, std::path::Path::new(&d).join("gaps.png")).unwrap();
     }
 }
+
+/// 4-connected components of a set of (column, row) cells, by flood fill.
+fn four_components(cells: &std::collections::HashSet<(i64, i64)>) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    let mut n = 0;
+    for &s in cells {
+        if !seen.insert(s) {
+            continue;
+        }
+        n += 1;
+        let mut stack = vec![s];
+        while let Some((c, r)) = stack.pop() {
+            for nb in [(c + 1, r), (c - 1, r), (c, r + 1), (c, r - 1)] {
+                if cells.contains(&nb) && seen.insert(nb) {
+                    stack.push(nb);
+                }
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn catchment_and_gap_areas_are_dissolved_valid_polygons() {
+    use geo::{Orient, Validation};
+    let c = ctx();
+    let r = planning::catchments(c, &Filter::default()).unwrap();
+    let fc = planning::catchments_geojson(c, &r).unwrap();
+    let mut cells_of: std::collections::HashMap<OutletId, std::collections::HashSet<(i64, i64)>> =
+        Default::default();
+    for (i, cell) in c.grid().cells().iter().enumerate() {
+        let o = r.owner_of_cell(i).unwrap();
+        cells_of
+            .entry(o)
+            .or_default()
+            .insert(c.grid().col_row(cell));
+    }
+    assert_eq!(fc.features.len(), cells_of.len());
+    let mut holes = 0;
+    for f in &fc.features {
+        let id = OutletId(f.property("outlet").unwrap().as_u64().unwrap() as u32);
+        let geometry = f.geometry.as_ref().unwrap();
+        let mp = geo::MultiPolygon::<f64>::try_from(&geometry.value).unwrap();
+        // One polygon per 4-connected piece of the catchment, no internal edges (a polygon per
+        // cell or per row run would give more), valid and by the right-hand rule.
+        assert_eq!(mp.0.len(), four_components(&cells_of[&id]), "outlet {id}");
+        assert!(mp.is_valid(), "outlet {id}: {:?}", mp.validation_errors());
+        assert_eq!(mp.orient(geo::orient::Direction::Default), mp);
+        for p in &mp.0 {
+            assert!(p.exterior().is_closed());
+            holes += p.interiors().len();
+        }
+    }
+    println!("{} catchments, {holes} holes", fc.features.len());
+    let g = planning::gaps(c, &Filter::default(), 10_000.0, Connectivity::Four).unwrap();
+    let fc = planning::gaps_geojson(c, &g).unwrap();
+    for (f, gap) in fc.features.iter().zip(&g.gaps) {
+        let mp = geo::MultiPolygon::<f64>::try_from(&f.geometry.as_ref().unwrap().value).unwrap();
+        // A 4-connected gap is one polygon.
+        assert_eq!(mp.0.len(), 1, "gap {}", gap.rank);
+        assert!(
+            mp.is_valid(),
+            "gap {}: {:?}",
+            gap.rank,
+            mp.validation_errors()
+        );
+    }
+}

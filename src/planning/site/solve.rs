@@ -109,20 +109,51 @@ pub fn mclp(inst: &SiteInstance, p: usize, distance_m: f64) -> Result<Solution, 
         }
     }
     swap_search_mclp(&lists, w, m, &mut chosen);
-    chosen.sort_unstable();
-    let mut cov = vec![false; inst.demand.len()];
-    for &k in &chosen {
-        for &i in &lists[k] {
-            cov[i as usize] = true;
+    // Iterated local search: a 1-swap optimum is rarely global. Kick the best set (replace a few
+    // sites by random candidates), search again, keep what improves; seeded, so repeatable.
+    let mut best = covered_weight(&lists, w, &chosen);
+    if m > p {
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0x6d63_6c70);
+        let kick = (p / 25).clamp(1, 4);
+        for _ in 0..MCLP_KICKS {
+            let mut trial = chosen.clone();
+            for _ in 0..kick {
+                let a = rand::Rng::gen_range(&mut rng, 0..p);
+                let k = loop {
+                    let k = rand::Rng::gen_range(&mut rng, 0..m);
+                    if !trial.contains(&k) {
+                        break k;
+                    }
+                };
+                trial[a] = k;
+            }
+            swap_search_mclp(&lists, w, m, &mut trial);
+            let obj = covered_weight(&lists, w, &trial);
+            if obj > best {
+                (best, chosen) = (obj, trial);
+            }
         }
     }
-    let objective = cov
-        .iter()
-        .zip(w)
-        .filter(|(c, _)| **c)
-        .map(|(_, &w)| w as f64)
-        .sum();
+    chosen.sort_unstable();
+    let objective = covered_weight(&lists, w, &chosen) as f64;
     Ok(Solution { chosen, objective })
+}
+
+/// Kicks of the MCLP iterated local search.
+const MCLP_KICKS: usize = 40;
+
+/// The weight of demand covered by a set of candidates.
+fn covered_weight(lists: &[Vec<u32>], w: &[u64], chosen: &[usize]) -> u64 {
+    let mut cov = vec![false; w.len()];
+    let mut sum = 0;
+    for &k in chosen {
+        for &i in &lists[k] {
+            if !std::mem::replace(&mut cov[i as usize], true) {
+                sum += w[i as usize];
+            }
+        }
+    }
+    sum
 }
 
 /// Vertex substitution: repeatedly make the single swap (out j, in k) that gains most.
@@ -152,27 +183,46 @@ fn swap_search_mclp(lists: &[Vec<u32>], w: &[u64], m: usize, chosen: &mut [usize
                 .map(|&i| w[i as usize] as i64)
                 .sum();
         }
+        // The site whose removal loses least; ties to the lowest position.
+        let (amin, lmin) = loss
+            .iter()
+            .enumerate()
+            .map(|(a, &l)| (a, l))
+            .min_by_key(|&(a, l)| (l, a))
+            .unwrap_or((0, 0));
+        // Gain of swapping k in for a = g + extra[a] − loss[a], where extra[a] is what only a
+        // covers among k's demand. Only the a that k touches have extra > 0; of the others the
+        // best is amin, so those plus amin are all that need looking at.
         let best = (0..m)
             .into_par_iter()
             .filter(|&k| pos[k] == u32::MAX)
             .map_init(
-                || vec![0i64; p],
-                |extra, k| {
-                    extra.iter_mut().for_each(|e| *e = 0);
+                || (vec![0i64; p], Vec::<usize>::new()),
+                |(extra, touched), k| {
                     let mut g = 0i64;
                     for &i in &lists[k] {
                         let i = i as usize;
                         match cnt[i] {
                             0 => g += w[i] as i64,
-                            1 => extra[who[i] as usize] += w[i] as i64,
+                            1 => {
+                                let a = who[i] as usize;
+                                if extra[a] == 0 {
+                                    touched.push(a);
+                                }
+                                extra[a] += w[i] as i64;
+                            }
                             _ => {}
                         }
                     }
-                    let (a, d) = (0..p)
-                        .map(|a| (a, g + extra[a] - loss[a]))
-                        .max_by_key(|&(a, d)| (d, Reverse(a)))
-                        .unwrap_or((0, i64::MIN));
-                    (d, Reverse(k), a)
+                    let mut top = (g + extra[amin] - lmin, Reverse(amin));
+                    for &a in touched.iter() {
+                        top = top.max((g + extra[a] - loss[a], Reverse(a)));
+                    }
+                    for &a in touched.iter() {
+                        extra[a] = 0;
+                    }
+                    touched.clear();
+                    (top.0, Reverse(k), top.1 .0)
                 },
             )
             .max();
