@@ -214,13 +214,16 @@ pub fn load_csv(path: &std::path::Path) -> Result<OfferBook, OffersError> {
     let mut rdr = ::csv::ReaderBuilder::new()
         .trim(::csv::Trim::All)
         .from_reader(file);
+    let csv_err = |e: ::csv::Error| bad(e.position().map_or(1, |p| p.line()), "row", e.to_string());
+    let headers = rdr.headers().map_err(csv_err)?.clone();
     let mut offers = Vec::new();
-    for rec in rdr.deserialize::<OfferRow>() {
-        let r = rec.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            bad(line, "row", e.to_string())
-        })?;
-        let line = offers.len() as u64 + 2;
+    for rec in rdr.records() {
+        let rec = rec.map_err(csv_err)?;
+        // The record's own line: blank lines and quoted line breaks make it differ from the row count.
+        let line = rec.position().map_or(0, |p| p.line());
+        let r: OfferRow = rec
+            .deserialize(Some(&headers))
+            .map_err(|e| bad(line, "row", e.to_string()))?;
         let level = match r.level.as_str() {
             "store" => Level::Store(
                 r.target
@@ -332,5 +335,21 @@ mod load_tests {
         .unwrap();
         let e = load_csv(&p).unwrap_err().to_string();
         assert!(e.contains("offers.csv:2: field `value`"), "{e}");
+    }
+
+    #[test]
+    fn load_csv_names_the_real_line_after_blank_lines_and_quoted_line_breaks() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("offers.csv");
+        std::fs::write(
+            &p,
+            "id,level,target,title,benefit,value,valid_from,valid_to,segments\n\
+             \n\
+             C-1,chain,k-market,\"Bread\nand butter\",extra_points,50,2026-11-01,2026-11-30,\n\
+             S-1,store,7,Coffee,discount,5,2026-11-01,2026-11-30,\n",
+        )
+        .unwrap();
+        let e = load_csv(&p).unwrap_err().to_string();
+        assert!(e.contains("offers.csv:5: field `value`"), "{e}");
     }
 }

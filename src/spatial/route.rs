@@ -230,10 +230,12 @@ pub fn parse_distance_m(s: &str) -> Result<f64, RouteError> {
     let v: f64 = num
         .parse()
         .map_err(|_| bad("expected a number with an optional unit `km` or `m`, e.g. `2km`"))?;
-    if !v.is_finite() || v <= 0.0 {
+    // Checked after the unit: `1e306km` is a finite number of kilometres but not of metres.
+    let m = v * factor;
+    if !m.is_finite() || m <= 0.0 {
         return Err(bad("must be a finite distance greater than zero"));
     }
-    Ok(v * factor)
+    Ok(m)
 }
 
 #[cfg(test)]
@@ -352,6 +354,17 @@ mod tests {
         for bad in ["", "km", "0", "-2km", "2 miles", "NaN", "inf km", "1e400"] {
             assert!(parse_distance_m(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn distances_finite_in_km_but_not_in_metres_are_refused() {
+        // Was `Ok(inf)`: the finite check ran before the unit was applied.
+        assert!(matches!(
+            parse_distance_m("1e306km"),
+            Err(RouteError::BadDistance { .. })
+        ));
+        let big = parse_distance_m("1e300km").unwrap();
+        assert!((big / 1e303 - 1.0).abs() < 1e-12, "{big}");
     }
 
     proptest::proptest! {

@@ -3,6 +3,7 @@
 
 mod options;
 mod readers;
+mod readers_props;
 
 use crate::common::{fixture, repo_path};
 use chrono::NaiveDate;

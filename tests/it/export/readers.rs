@@ -80,9 +80,6 @@ pub fn xmllint_schema(file: &Path, xsd: &Path) {
     );
 }
 
-fn u16_at(b: &[u8], i: usize) -> u16 {
-    u16::from_le_bytes(b[i..i + 2].try_into().unwrap())
-}
 pub fn u32_at(b: &[u8], i: usize) -> u32 {
     u32::from_le_bytes(b[i..i + 4].try_into().unwrap())
 }
@@ -90,8 +87,30 @@ pub fn i32_at(b: &[u8], i: usize) -> i32 {
     i32::from_le_bytes(b[i..i + 4].try_into().unwrap())
 }
 
+/// `n` bytes at `b[i..]`, or an error naming what was cut short. The binary readers below take
+/// every field through this, so a damaged file is reported, never an index out of bounds.
+fn take<'a>(b: &'a [u8], i: usize, n: usize, what: &str) -> Result<&'a [u8], String> {
+    i.checked_add(n)
+        .and_then(|end| b.get(i..end))
+        .ok_or_else(|| {
+            format!(
+                "{what} at byte {i} cut short ({n} bytes wanted, {} left)",
+                b.len().saturating_sub(i)
+            )
+        })
+}
+fn u16_le(b: &[u8], i: usize, what: &str) -> Result<u16, String> {
+    Ok(u16::from_le_bytes(take(b, i, 2, what)?.try_into().unwrap()))
+}
+fn u32_le(b: &[u8], i: usize, what: &str) -> Result<u32, String> {
+    Ok(u32::from_le_bytes(take(b, i, 4, what)?.try_into().unwrap()))
+}
+fn i32_le(b: &[u8], i: usize, what: &str) -> Result<i32, String> {
+    Ok(i32::from_le_bytes(take(b, i, 4, what)?.try_into().unwrap()))
+}
+
 /// A GPI record as our reader sees it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GpiRec {
     pub ty: u16,
     pub flags: u16,
@@ -102,29 +121,34 @@ pub struct GpiRec {
 
 /// Parses a run of GPI records that must fill `b` exactly; panics on any inconsistent length.
 pub fn gpi_records(b: &[u8]) -> Vec<GpiRec> {
+    try_gpi_records(b).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`gpi_records`] that says what is wrong instead of panicking.
+pub fn try_gpi_records(b: &[u8]) -> Result<Vec<GpiRec>, String> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        assert!(i + 8 <= b.len(), "record header cut at byte {i}");
-        let ty = u16_at(b, i);
-        let flags = u16_at(b, i + 2);
-        let len = u32_at(b, i + 4) as usize;
+        take(b, i, 8, "record header")?;
+        let ty = u16_le(b, i, "type")?;
+        let flags = u16_le(b, i + 2, "flags")?;
+        let len = u32_le(b, i + 4, "length")? as usize;
         let mut j = i + 8;
         let main_len = if flags & 8 != 0 {
-            let m = u32_at(b, j) as usize;
+            let m = u32_le(b, j, "main length")? as usize;
             j += 4;
-            assert!(m <= len, "type {ty}: main length {m} > record length {len}");
+            if m > len {
+                return Err(format!("type {ty}: main length {m} > record length {len}"));
+            }
             m
         } else {
             len
         };
-        assert!(
-            j + len <= b.len(),
-            "type {ty} at {i}: length {len} runs past its parent"
-        );
-        let main = b[j..j + main_len].to_vec();
+        let body = take(b, j, len, &format!("type {ty} at {i}: body"))
+            .map_err(|e| format!("{e}: length {len} runs past its parent"))?;
+        let main = body[..main_len].to_vec();
         let subs = if flags & 8 != 0 {
-            gpi_records(&b[j + main_len..j + len])
+            try_gpi_records(&body[main_len..])?
         } else {
             Vec::new()
         };
@@ -136,17 +160,25 @@ pub fn gpi_records(b: &[u8]) -> Vec<GpiRec> {
         });
         i = j + len;
     }
-    assert_eq!(i, b.len(), "records do not end where their parent ends");
-    out
+    Ok(out)
 }
 
 /// A GPI long string at `b[i..]`: (text bytes, bytes consumed).
 pub fn gpi_long_string(b: &[u8], i: usize) -> (Vec<u8>, usize) {
-    let total = u32_at(b, i) as usize;
-    assert_eq!(&b[i + 4..i + 6], b"EN", "language code");
-    let n = u16_at(b, i + 6) as usize;
-    assert_eq!(total, n + 4, "long string total");
-    (b[i + 8..i + 8 + n].to_vec(), 8 + n)
+    try_gpi_long_string(b, i).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`gpi_long_string`] that says what is wrong instead of panicking.
+pub fn try_gpi_long_string(b: &[u8], i: usize) -> Result<(Vec<u8>, usize), String> {
+    let total = u32_le(b, i, "long string total")? as usize;
+    if take(b, i + 4, 2, "language code")? != b"EN" {
+        return Err(format!("language code at byte {} is not `EN`", i + 4));
+    }
+    let n = u16_le(b, i + 6, "long string length")? as usize;
+    if total != n + 4 {
+        return Err(format!("long string total {total} != length {n} + 4"));
+    }
+    Ok((take(b, i + 8, n, "long string text")?.to_vec(), 8 + n))
 }
 
 /// An OV2 POI read by our walker.
@@ -160,55 +192,69 @@ pub struct Ov2Poi {
 /// Walks an OV2 block list filling `b` exactly. Checks every skipper's length and that its
 /// bounding box is exactly that of the POIs inside, and that leaf blocks hold fewer than 20 POIs.
 pub fn ov2_walk(b: &[u8], skippers: &mut usize) -> Vec<Ov2Poi> {
+    try_ov2_walk(b, skippers).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`ov2_walk`] that says what is wrong instead of panicking.
+pub fn try_ov2_walk(b: &[u8], skippers: &mut usize) -> Result<Vec<Ov2Poi>, String> {
     let mut pois = Vec::new();
     let mut i = 0;
     let mut direct = 0;
     while i < b.len() {
         let ty = b[i];
-        let len = i32_at(b, i + 1) as usize;
-        assert!(i + len <= b.len(), "record at {i} runs past its block");
+        let len = i32_le(b, i + 1, "record length")?;
+        let len = usize::try_from(len).map_err(|_| format!("record at {i} has length {len}"))?;
+        let rec = take(b, i, len, "record").map_err(|e| format!("{e}: runs past its block"))?;
         match ty {
             1 => {
-                assert!(len >= 21, "skipper shorter than 21 bytes");
+                if len < 21 {
+                    return Err(format!("skipper at {i} shorter than 21 bytes"));
+                }
                 *skippers += 1;
                 let (e, n, w, s) = (
-                    i32_at(b, i + 5),
-                    i32_at(b, i + 9),
-                    i32_at(b, i + 13),
-                    i32_at(b, i + 17),
+                    i32_le(rec, 5, "east")?,
+                    i32_le(rec, 9, "north")?,
+                    i32_le(rec, 13, "west")?,
+                    i32_le(rec, 17, "south")?,
                 );
-                let inner = ov2_walk(&b[i + 21..i + len], skippers);
-                assert!(!inner.is_empty(), "empty skipper block");
-                let max_lon = inner.iter().map(|p| p.lon).max().unwrap();
+                let inner = try_ov2_walk(&rec[21..], skippers)?;
+                let Some(max_lon) = inner.iter().map(|p| p.lon).max() else {
+                    return Err(format!("empty skipper block at {i}"));
+                };
                 let min_lon = inner.iter().map(|p| p.lon).min().unwrap();
                 let max_lat = inner.iter().map(|p| p.lat).max().unwrap();
                 let min_lat = inner.iter().map(|p| p.lat).min().unwrap();
-                assert_eq!(
-                    (e, n, w, s),
-                    (max_lon, max_lat, min_lon, min_lat),
-                    "skipper box"
-                );
+                if (e, n, w, s) != (max_lon, max_lat, min_lon, min_lat) {
+                    return Err(format!(
+                        "skipper box at {i}: {:?}, POIs span {:?}",
+                        (e, n, w, s),
+                        (max_lon, max_lat, min_lon, min_lat)
+                    ));
+                }
                 pois.extend(inner);
             }
             2 => {
-                let name = &b[i + 13..i + len];
-                assert_eq!(len, 13 + name.len(), "POI length");
-                assert_eq!(name.last(), Some(&0), "name is NUL-terminated");
-                assert!(!name[..name.len() - 1].contains(&0), "one NUL only");
+                let name = take(rec, 13, len.saturating_sub(13), "POI")
+                    .map_err(|_| format!("POI at {i}: length {len} < 13"))?;
+                if name.last() != Some(&0) {
+                    return Err(format!("POI at {i}: name is not NUL-terminated"));
+                }
+                if name[..name.len() - 1].contains(&0) {
+                    return Err(format!("POI at {i}: name holds more than one NUL"));
+                }
                 pois.push(Ov2Poi {
-                    lon: i32_at(b, i + 5),
-                    lat: i32_at(b, i + 9),
+                    lon: i32_le(rec, 5, "lon")?,
+                    lat: i32_le(rec, 9, "lat")?,
                     name: name[..name.len() - 1].to_vec(),
                 });
                 direct += 1;
             }
-            t => panic!("unexpected OV2 record type {t} at {i}"),
+            t => return Err(format!("unexpected OV2 record type {t} at {i}")),
         }
         i += len;
     }
-    assert!(
-        direct < 20,
-        "a block holds {direct} POIs directly (want < 20)"
-    );
-    pois
+    if direct >= 20 {
+        return Err(format!("a block holds {direct} POIs directly (want < 20)"));
+    }
+    Ok(pois)
 }
