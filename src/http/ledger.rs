@@ -645,10 +645,11 @@ pub async fn statement(
 ) -> Result<HttpResponse, ApiError> {
     let (id, month) = path.into_inner();
     let h = household_id(&id)?;
+    // Who may read comes before what is read: a wrong key learns nothing from the month's check.
+    require_household_reader(&auth, h)?;
     let m: Month = month.parse().map_err(|e: ledger::MonthError| {
         ApiError::bad_param("invalid_parameter", "month", e.to_string())
     })?;
-    require_household_reader(&auth, h)?;
     match state.ledger.statement(h, m).await? {
         Some(s) => Ok(HttpResponse::Ok().json(StatementJson::from(s))),
         None => Err(ApiError::new(

@@ -109,6 +109,19 @@ impl From<PlanError> for ApiError {
 /// The grid and the context for the current outlet snapshot.
 async fn context(state: &AppState) -> Result<(Arc<OutletIndex>, Arc<PlanContext>), ApiError> {
     let data_dir = state.settings.data_dir.clone();
+    let grid_path = data_dir.join("households_1km.csv");
+    if state.planning.grid.get().is_none() && !grid_path.exists() {
+        // A deployment without the household grid has no planning reports: say so, as a missing
+        // resource rather than a server fault.
+        return Err(ApiError::new(
+            Kind::NotFound,
+            "no_density_grid",
+            format!(
+                "this server has no household density grid ({} is missing), so no planning reports",
+                grid_path.display()
+            ),
+        ));
+    }
     let loaded = state
         .planning
         .grid
@@ -363,7 +376,8 @@ async fn start(
         (status = 200, description = "GeoJSON FeatureCollection of cells", content_type = "application/geo+json"),
         (status = 400, description = "A malformed bbox or format", body = ErrorBody),
         (status = 401, description = "No valid API key", body = ErrorBody),
-        (status = 403, description = "The key is not a planner or admin key", body = ErrorBody)
+        (status = 403, description = "The key is not a planner or admin key", body = ErrorBody),
+        (status = 404, description = "The server has no household density grid", body = ErrorBody)
     ),
     security(("api_key" = ["planner", "admin"]))
 )]
@@ -473,6 +487,7 @@ fn density_geojson(
         (status = 400, description = "A bad distance, band, chain or category", body = ErrorBody),
         (status = 401, description = "No valid API key", body = ErrorBody),
         (status = 403, description = "Not a planner or admin key", body = ErrorBody),
+        (status = 404, description = "The server has no household density grid", body = ErrorBody),
         (status = 422, description = "No outlet matches the selection", body = ErrorBody)
     ),
     security(("api_key" = ["planner", "admin"]))
@@ -518,6 +533,7 @@ pub async fn coverage(
         (status = 400, description = "An unknown chain, category or format", body = ErrorBody),
         (status = 401, description = "No valid API key", body = ErrorBody),
         (status = 403, description = "Not a planner or admin key", body = ErrorBody),
+        (status = 404, description = "The server has no household density grid", body = ErrorBody),
         (status = 422, description = "No outlet matches the selection", body = ErrorBody)
     ),
     security(("api_key" = ["planner", "admin"]))
@@ -568,6 +584,7 @@ pub async fn catchments(
         (status = 400, description = "A bad distance, connectivity, chain or format", body = ErrorBody),
         (status = 401, description = "No valid API key", body = ErrorBody),
         (status = 403, description = "Not a planner or admin key", body = ErrorBody),
+        (status = 404, description = "The server has no household density grid", body = ErrorBody),
         (status = 422, description = "No outlet matches the selection", body = ErrorBody)
     ),
     security(("api_key" = ["planner", "admin"]))
@@ -738,6 +755,7 @@ fn read_whatif(
         (status = 400, description = "A bad query parameter or malformed JSON", body = ErrorBody),
         (status = 401, description = "No valid API key", body = ErrorBody),
         (status = 403, description = "Not a planner or admin key", body = ErrorBody),
+        (status = 404, description = "The server has no household density grid", body = ErrorBody),
         (status = 422, description = "An unknown chain or outlet, or a point off the Earth", body = ErrorBody)
     ),
     security(("api_key" = ["planner", "admin"]))
@@ -747,14 +765,18 @@ pub async fn whatif(
     auth: Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<WhatIfJson>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let allowed = ["chain", "category", "bands", "distance_m", "format"];
     let (p, index, ctx) = start(&req, &state, &auth, &allowed).await?;
+    // Read as bytes and parsed here, after the key is checked: a wrong key gets its 401/403
+    // whatever the body.
+    let body: WhatIfJson = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(Kind::BadRequest, "invalid_json", e.to_string()))?;
     let filter = filter(&p, &index)?;
     let bands = bands(&p)?;
     let fmt = format(&p, &[Format::Json, Format::Png], Format::Json)?;
-    let (open, close) = read_whatif(body.into_inner(), index.registry())?;
+    let (open, close) = read_whatif(body, index.registry())?;
     blocking(move || {
         let r = planning::what_if(&ctx, &filter, &open, &close, &bands)?;
         if fmt != Format::Png {
@@ -952,7 +974,8 @@ async fn sites(
         (status = 200, description = "Suggested sites, best first", content_type = "application/json"),
         (status = 400, description = "p out of range, a bad distance or mode", body = ErrorBody),
         (status = 401, description = "No valid API key", body = ErrorBody),
-        (status = 403, description = "Not a planner or admin key", body = ErrorBody)
+        (status = 403, description = "Not a planner or admin key", body = ErrorBody),
+        (status = 404, description = "The server has no household density grid", body = ErrorBody)
     ),
     security(("api_key" = ["planner", "admin"]))
 )]
@@ -980,6 +1003,7 @@ pub async fn sites_get(
         (status = 400, description = "p out of range (or more than the candidates), a bad distance or mode", body = ErrorBody),
         (status = 401, description = "No valid API key", body = ErrorBody),
         (status = 403, description = "Not a planner or admin key", body = ErrorBody),
+        (status = 404, description = "The server has no household density grid", body = ErrorBody),
         (status = 422, description = "A bad candidate", body = ErrorBody)
     ),
     security(("api_key" = ["planner", "admin"]))
@@ -1020,6 +1044,7 @@ pub async fn sites_post(
         (status = 400, description = "A bad lambda, cutoff, chain or format", body = ErrorBody),
         (status = 401, description = "No valid API key", body = ErrorBody),
         (status = 403, description = "Not a planner or admin key", body = ErrorBody),
+        (status = 404, description = "The server has no household density grid", body = ErrorBody),
         (status = 422, description = "No outlet matches the selection", body = ErrorBody)
     ),
     security(("api_key" = ["planner", "admin"]))
