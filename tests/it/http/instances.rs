@@ -163,14 +163,14 @@ async fn purchases_through_both_instances_add_up_exactly(url: &str) {
     // Purchases fixed in advance: (household, points, body).
     let mut expected = vec![0i64; HOUSEHOLDS as usize + 1];
     let mut work: Vec<Vec<Value>> = vec![Vec::new(); CLIENTS];
-    for c in 0..CLIENTS {
+    for (c, items) in work.iter_mut().enumerate() {
         for i in 0..PER_CLIENT {
             let n = (c * PER_CLIENT + i) as i64;
             let h = n % HOUSEHOLDS + 1;
             let amount = 1_000 + (n * 7_919) % 20_000; // 10.00 .. 209.99 €
             let ineligible = (n % 3) * 150;
             expected[h as usize] += (amount - ineligible) / 100;
-            work[c].push(json!({
+            items.push(json!({
                 "key": Uuid::now_v7(), "card": h * 10 + 1 + (n % 2), "outlet": outlet,
                 "amount_cents": amount, "ineligible_cents": ineligible,
                 "at": "2026-10-12T12:00:00Z",
