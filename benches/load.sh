@@ -101,7 +101,7 @@ function purchase()
     local amount = math.random(100, 25000)
     local body = string.format(
         '{"key":"%s","card":%s,"outlet":%s,"amount_cents":%d,"ineligible_cents":%d,"at":"2026-11-14T12:00:00Z"}',
-        uuid4(), cards[math.random(#cards)], ids[math.random(#ids)], amount, math.random(0, amount // 4))
+        uuid4(), cards[math.random(#cards)], ids[math.random(#ids)], amount, math.random(0, math.floor(amount / 4)))
     return wrk.format("POST", "/v1/purchases",
         {["Content-Type"] = "application/json", ["Authorization"] = "Bearer $KEY"}, body)
 end
