@@ -122,12 +122,6 @@ impl AppState {
         })
     }
 
-    /// Stores every offer of `book` in the ledger (idempotent by offer id), concurrently so the
-    /// ledger's writer commits them in a few transactions.
-    pub async fn seed_offers(&self, book: crate::offers::OfferBook) -> Result<(), LedgerError> {
-        seed_offers(&self.ledger, book).await
-    }
-
     /// Reloads the open outlets from the database, builds a new index and swaps it in.
     pub async fn reload(&self) -> Result<(), StoreError> {
         let registry = self.store.load_registry().await?;
@@ -386,7 +380,7 @@ pub async fn start(settings: Settings) -> Result<Started, StartError> {
     let state = AppState::new(boot.store, boot.registry, settings)?;
     sync::spawn_registry_poll(&state, boot.registry_version);
     if let Some(book) = boot.seed_offers {
-        state.seed_offers(book).await?;
+        seed_offers(&state.ledger, book).await?;
     }
     let bind = state.settings.bind;
     let bind_err = |source| StartError::Bind { addr: bind, source };
