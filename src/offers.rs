@@ -7,7 +7,7 @@
 use crate::model::{ChainId, Outlet, OutletId};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// Where an offer applies.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -80,34 +80,46 @@ pub struct Audience {
 pub trait OfferSource: Send + Sync {
     /// The offers valid on `day` at `outlet`: that store's, its chain's and the network's, in that
     /// order (then by id). With `audience = None` only untargeted offers are returned.
-    fn offers_at(&self, outlet: &Outlet, day: NaiveDate, audience: Option<&Audience>)
-        -> Vec<Offer>;
+    fn offers_at<'s>(
+        &'s self,
+        outlet: &Outlet,
+        day: NaiveDate,
+        audience: Option<&Audience>,
+    ) -> Vec<&'s Offer>;
+
+    /// Every offer held, by id.
+    fn offers(&self) -> &[Offer];
 }
 
-/// Offers held in memory.
+/// Offers held in memory, indexed by where they apply.
 #[derive(Debug, Clone, Default)]
 pub struct OfferBook {
     offers: Vec<Offer>,
+    /// Positions in `offers` (so by id) of each store's, each chain's and the network's offers.
+    by_store: HashMap<OutletId, Vec<usize>>,
+    by_chain: HashMap<ChainId, Vec<usize>>,
+    network: Vec<usize>,
 }
 
 impl OfferBook {
     /// A book of these offers.
     pub fn new(mut offers: Vec<Offer>) -> Self {
         offers.sort_by(|a, b| a.id.cmp(&b.id));
-        OfferBook { offers }
+        let mut book = OfferBook::default();
+        for (i, o) in offers.iter().enumerate() {
+            match &o.level {
+                Level::Store(id) => book.by_store.entry(*id).or_default().push(i),
+                Level::Chain(c) => book.by_chain.entry(c.clone()).or_default().push(i),
+                Level::Network => book.network.push(i),
+            }
+        }
+        book.offers = offers;
+        book
     }
 
     /// All offers, by id.
     pub fn all(&self) -> &[Offer] {
         &self.offers
-    }
-}
-
-fn level_rank(l: &Level) -> u8 {
-    match l {
-        Level::Store(_) => 0,
-        Level::Chain(_) => 1,
-        Level::Network => 2,
     }
 }
 
@@ -142,20 +154,27 @@ pub fn applies(
 }
 
 impl OfferSource for OfferBook {
-    fn offers_at(
-        &self,
+    fn offers_at<'s>(
+        &'s self,
         outlet: &Outlet,
         day: NaiveDate,
         audience: Option<&Audience>,
-    ) -> Vec<Offer> {
-        let mut out: Vec<Offer> = self
-            .offers
+    ) -> Vec<&'s Offer> {
+        // Store, chain, network: each list is in id order, so the answer needs no sort.
+        let none: &[usize] = &[];
+        let store = self.by_store.get(&outlet.id).map_or(none, Vec::as_slice);
+        let chain = self.by_chain.get(&outlet.chain).map_or(none, Vec::as_slice);
+        store
             .iter()
+            .chain(chain)
+            .chain(&self.network)
+            .map(|&i| &self.offers[i])
             .filter(|o| applies(o, outlet, day, audience))
-            .cloned()
-            .collect();
-        out.sort_by(|a, b| (level_rank(&a.level), &a.id).cmp(&(level_rank(&b.level), &b.id)));
-        out
+            .collect()
+    }
+
+    fn offers(&self) -> &[Offer] {
+        &self.offers
     }
 }
 

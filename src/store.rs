@@ -19,6 +19,7 @@ use crate::registry::{LoadError, Registry};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 use subtle::ConstantTimeEq;
@@ -260,8 +261,10 @@ fn normalise_services(mut s: Vec<Service>) -> Vec<Service> {
     s
 }
 
-/// An outlet row as stored: plain columns, validated into an [`Outlet`] on the way out.
-#[derive(Debug, sqlx::FromRow)]
+/// An outlet row as stored: plain columns, validated into an [`Outlet`] on the way out. SQLite
+/// hands a whole registry over as JSON arrays of these columns, with the coordinates as text (see
+/// `sqlite::load`).
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 struct OutletRow {
     id: i32,
     name: String,
@@ -271,15 +274,50 @@ struct OutletRow {
     postal_code: String,
     city: String,
     municipality: String,
+    #[serde(deserialize_with = "real_text")]
     lat: f64,
+    #[serde(deserialize_with = "real_text")]
     lon: f64,
     phone: String,
     opening_hours: String,
     services: String,
 }
 
+/// A REAL as SQLite's `printf` writes it (`6.01997640000000018000e+01`), or a number.
+fn real_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    struct Real;
+    impl serde::de::Visitor<'_> for Real {
+        type Value = f64;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a number, or a number as text")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<f64, E> {
+            v.parse().map_err(E::custom)
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<f64, E> {
+            Ok(v)
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+    }
+    d.deserialize_any(Real)
+}
+
 impl OutletRow {
     fn into_outlet(self) -> Result<Outlet, StoreError> {
+        self.into_outlet_with(&mut HashMap::new())
+    }
+
+    /// As [`OutletRow::into_outlet`], parsing each distinct opening-hours text once: a network's
+    /// outlets share a few dozen schedules, and parsing them was most of a registry load.
+    fn into_outlet_with(
+        self,
+        hours_seen: &mut HashMap<String, OpeningHours>,
+    ) -> Result<Outlet, StoreError> {
         let id = i64::from(self.id);
         let corrupt =
             |field: &'static str, reason: String| StoreError::Corrupt { id, field, reason };
@@ -306,10 +344,17 @@ impl OutletRow {
                 .map_err(|e| corrupt("municipality", format!("{e}")))?,
             location: LonLat::new(self.lon, self.lat).map_err(|e| corrupt("lat", e.to_string()))?,
             phone: self.phone,
-            hours: self
-                .opening_hours
-                .parse()
-                .map_err(|e| corrupt("opening_hours", format!("{e}")))?,
+            hours: match hours_seen.get(&self.opening_hours) {
+                Some(h) => h.clone(),
+                None => {
+                    let h: OpeningHours = self
+                        .opening_hours
+                        .parse()
+                        .map_err(|e| corrupt("opening_hours", format!("{e}")))?;
+                    hours_seen.insert(self.opening_hours, h.clone());
+                    h
+                }
+            },
             services: self
                 .services
                 .split(';')
@@ -500,10 +545,10 @@ impl Store {
 
     /// True if the database holds no chain and no outlet (a first start).
     pub async fn is_empty(&self) -> Result<bool, StoreError> {
-        Ok(match &self.db {
-            Db::Sqlite(p) => sqlite::count_registry(p).await?,
-            Db::Postgres(p) => postgres::count_registry(p).await?,
-        } == 0)
+        Ok(!match &self.db {
+            Db::Sqlite(p) => sqlite::has_registry(p).await?,
+            Db::Postgres(p) => postgres::has_registry(p).await?,
+        })
     }
 
     /// Imports the registry's chains and outlets if the database holds no outlet and no chain yet.
@@ -531,9 +576,10 @@ impl Store {
             .into_iter()
             .map(ChainRow::into_chain)
             .collect::<Result<Vec<_>, _>>()?;
+        let mut hours_seen = HashMap::new();
         let outlets = outlets
             .into_iter()
-            .map(OutletRow::into_outlet)
+            .map(|row| row.into_outlet_with(&mut hours_seen))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Registry::new(chains, outlets)?)
     }

@@ -178,7 +178,8 @@ pub fn run(data_dir: &Path, a: ExportArgs) -> anyhow::Result<()> {
         settings.database_url = url.clone();
     }
     let (registry, book) = load(&settings, detail)?;
-    let index = OutletIndex::new(Arc::new(registry));
+    // The trees are built only if the selection asks by place.
+    let index = OutletIndex::lazy(Arc::new(registry));
     let sel = selection(&index, &a)?;
     let selected = export::select(&index, &sel)?;
     let proximity_m = a

@@ -54,6 +54,24 @@ impl Enc {
     }
 }
 
+/// Starts a record with sub-records written straight after it into `out` (no copy of them):
+/// the header and `main` now, the length patched by [`end_record`]. The position to pass there.
+fn begin_record(out: &mut Vec<u8>, ty: u16, main: &[u8]) -> usize {
+    let start = out.len();
+    out.extend_from_slice(&ty.to_le_bytes());
+    out.extend_from_slice(&EXTENDED.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes()); // main + subs, patched by `end_record`
+    out.extend_from_slice(&(main.len() as u32).to_le_bytes());
+    out.extend_from_slice(main);
+    start
+}
+
+/// Ends a record begun at `start`: its length is everything written since its header.
+fn end_record(out: &mut [u8], start: usize) {
+    let len = (out.len() - start - 12) as u32;
+    out[start + 4..start + 8].copy_from_slice(&len.to_le_bytes());
+}
+
 /// Appends a record: header, then `main`, then `subs`.
 fn record(out: &mut Vec<u8>, ty: u16, main: &[u8], subs: &[u8]) {
     let flags = if subs.is_empty() { 0 } else { EXTENDED };
@@ -153,12 +171,13 @@ fn area(out: &mut Vec<u8>, pts: &mut [Point]) {
     main.extend_from_slice(&1u16.to_le_bytes());
     main.push(alert as u8);
 
-    let mut subs = Vec::new();
+    // Never empty: an area holds at least one point.
+    let start = begin_record(out, 8, &main);
     let same_place = n == s && e == w;
     if pts.len() <= AREA_MAX || same_place {
         pts.sort_by(|a, b| a.name.cmp(&b.name));
         for p in pts.iter() {
-            subs.extend_from_slice(&p.bytes);
+            out.extend_from_slice(&p.bytes);
         }
     } else {
         let k = pts.len() as f64;
@@ -172,12 +191,12 @@ fn area(out: &mut Vec<u8>, pts: &mut [Point]) {
             let cnt = rest.iter().take_while(|p| quadrant(p) == q).count();
             let (head, tail) = rest.split_at_mut(cnt);
             if !head.is_empty() {
-                area(&mut subs, head);
+                area(out, head);
             }
             rest = tail;
         }
     }
-    record(out, 8, &main, &subs);
+    end_record(out, start);
 }
 
 /// Seconds from Garmin's epoch (1989-12-31 00:00 UTC) to midnight UTC of `day`.
@@ -242,27 +261,24 @@ pub fn gpi_bytes(set: &PoiSet<'_>, group_name: &str, ctx: &ExportContext<'_>) ->
             pts.push(poi_record(p, i as u16, &enc, ctx));
         }
     }
-    let mut subs = Vec::with_capacity(pts.iter().map(|p| p.bytes.len()).sum::<usize>() + 4096);
-    area(&mut subs, &mut pts);
+    out.reserve(pts.iter().map(|p| p.bytes.len() + 64).sum::<usize>() + 64 * 1024);
+    let mut main = Vec::new();
+    enc.long(&mut main, group_name, 255);
+    let group = begin_record(&mut out, 9, &main);
+    let subs = &mut out;
+    area(subs, &mut pts);
     for (i, g) in set.groups.iter().enumerate() {
         let id = i as u16;
         let mut main = id.to_le_bytes().to_vec();
         enc.long(&mut main, &g.chain.name, 255);
         let mut bref = Vec::new();
         record(&mut bref, 4, &id.to_le_bytes(), &[]);
-        record(&mut subs, 7, &main, &bref);
+        record(subs, 7, &main, &bref);
     }
     for (i, g) in set.groups.iter().enumerate() {
-        record(
-            &mut subs,
-            5,
-            &bitmap(i as u16, &Icon::for_chain(g.chain)),
-            &[],
-        );
+        record(subs, 5, &bitmap(i as u16, &Icon::for_chain(g.chain)), &[]);
     }
-    let mut main = Vec::new();
-    enc.long(&mut main, group_name, 255);
-    record(&mut out, 9, &main, &subs);
+    end_record(&mut out, group);
 
     out.extend_from_slice(&0xFFFFu32.to_le_bytes());
     out.extend_from_slice(&0u32.to_le_bytes());

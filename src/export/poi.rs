@@ -9,6 +9,7 @@ use super::{ExportContext, ExportError, Format, Selected};
 use crate::model::{Chain, Outlet};
 use crate::offers::{Benefit, Offer};
 use rayon::prelude::*;
+use std::collections::HashMap;
 
 /// One outlet ready to be written.
 #[derive(Debug, Clone)]
@@ -18,7 +19,7 @@ pub struct Poi<'a> {
     /// Its chain.
     pub chain: &'a Chain,
     /// Offers valid at it on the export day: store, chain, network level.
-    pub offers: Vec<Offer>,
+    pub offers: Vec<&'a Offer>,
     /// Description lines: address, phone, opening hours, offers.
     pub lines: Vec<String>,
 }
@@ -107,6 +108,17 @@ impl<'a> PoiSet<'a> {
         if selected.outlets.is_empty() {
             return Err(ExportError::EmptySelection(selected.description.clone()));
         }
+        // Each offer's text, written once: most apply at hundreds of outlets.
+        let described: HashMap<&str, String> = match detail {
+            Detail::Full => ctx
+                .offers
+                .offers()
+                .iter()
+                .filter(|o| o.valid_from <= ctx.day && ctx.day <= o.valid_to)
+                .map(|o| (o.id.as_str(), describe_offer(o)))
+                .collect(),
+            Detail::Bare => HashMap::new(),
+        };
         let pois: Vec<Poi<'a>> = selected
             .outlets
             .par_iter()
@@ -128,8 +140,17 @@ impl<'a> PoiSet<'a> {
                 }
                 lines.push(format!("Open {}", o.hours));
                 if !offers.is_empty() {
-                    let list: Vec<String> = offers.iter().map(describe_offer).collect();
-                    lines.push(format!("Offers: {}", list.join("; ")));
+                    let mut line = String::from("Offers: ");
+                    for (i, f) in offers.iter().enumerate() {
+                        if i > 0 {
+                            line.push_str("; ");
+                        }
+                        match described.get(f.id.as_str()) {
+                            Some(text) => line.push_str(text),
+                            None => line.push_str(&describe_offer(f)),
+                        }
+                    }
+                    lines.push(line);
                 }
                 on_outlet();
                 Poi {

@@ -111,15 +111,25 @@ pub fn transliterate_1252(s: &str) -> String {
 
 /// `s` transliterated and encoded in Windows-1252, at most `max_bytes` bytes.
 pub fn encode_1252(s: &str, max_bytes: usize) -> Vec<u8> {
-    let t = transliterate_1252(s);
-    let (bytes, _, had_errors) = encoding_rs::WINDOWS_1252.encode(&t);
-    // Every character of `t` was checked against the code page above, so the encoder never
-    // substitutes anything; keep the guard so a table mistake cannot leak `&#…;` into a device.
-    let mut v = if had_errors {
-        t.chars().map(|c| cp1252_byte(c).unwrap_or(b'?')).collect()
-    } else {
-        bytes.into_owned()
-    };
+    // One pass: a character 1252 has is its byte; any other goes through the transliteration
+    // (which yields only characters 1252 has; the `?` guard keeps a table mistake off a device).
+    let mut v = Vec::with_capacity(s.len().min(max_bytes + 4));
+    for c in s.chars() {
+        if v.len() > max_bytes {
+            break;
+        }
+        match cp1252_byte(c) {
+            Some(b) => v.push(b),
+            None => {
+                let mut buf = [0u8; 4];
+                v.extend(
+                    transliterate_1252(c.encode_utf8(&mut buf))
+                        .chars()
+                        .map(|t| cp1252_byte(t).unwrap_or(b'?')),
+                );
+            }
+        }
+    }
     if v.len() > max_bytes {
         v.truncate(max_bytes);
         while v.last() == Some(&b' ') {

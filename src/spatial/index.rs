@@ -9,7 +9,7 @@ use rstar::primitives::GeomWithData;
 use rstar::{RTree, AABB};
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A unit vector tagged with the outlet's position in `Registry::outlets()`.
 type Unit = GeomWithData<[f64; 3], u32>;
@@ -27,12 +27,13 @@ const SLACK_ABS: f64 = 1e-24;
 ///
 /// Two R-trees: one over 3-D unit vectors (great-circle order for nearest, radius and route
 /// queries) and one over lon/lat degrees (bbox and polygon, whose inputs are in degrees). Built
-/// once by [`OutletIndex::new`]; share it behind an `Arc` (see [`SharedIndex`](super::SharedIndex)).
+/// once by [`OutletIndex::new`], or on the first query that needs each by [`OutletIndex::lazy`];
+/// share it behind an `Arc` (see [`SharedIndex`](super::SharedIndex)).
 #[derive(Debug, Clone)]
 pub struct OutletIndex {
     registry: Arc<Registry>,
-    units: RTree<Unit>,
-    flat: RTree<Flat>,
+    units: OnceLock<RTree<Unit>>,
+    flat: OnceLock<RTree<Flat>>,
 }
 
 fn by_distance_then_id(a: &Hit<'_>, b: &Hit<'_>) -> Ordering {
@@ -41,27 +42,58 @@ fn by_distance_then_id(a: &Hit<'_>, b: &Hit<'_>) -> Ordering {
         .then(a.outlet.id.cmp(&b.outlet.id))
 }
 
-impl OutletIndex {
-    /// Builds the index over a registry snapshot (bulk-loaded, O(n log n)).
-    pub fn new(registry: Arc<Registry>) -> Self {
-        let outlets = registry.outlets();
-        // Registry sizes are bounded far below u32::MAX (a few thousand outlets), so the index
-        // position always fits the tag.
-        let units = outlets
+// Registry sizes are bounded far below u32::MAX (a few thousand outlets), so the index position
+// always fits the tag.
+fn unit_tree(registry: &Registry) -> RTree<Unit> {
+    RTree::bulk_load(
+        registry
+            .outlets()
             .iter()
             .enumerate()
             .map(|(i, o)| Unit::new(to_unit(o.location), i as u32))
-            .collect();
-        let flat = outlets
+            .collect(),
+    )
+}
+
+fn flat_tree(registry: &Registry) -> RTree<Flat> {
+    RTree::bulk_load(
+        registry
+            .outlets()
             .iter()
             .enumerate()
             .map(|(i, o)| Flat::new([o.location.lon(), o.location.lat()], i as u32))
-            .collect();
+            .collect(),
+    )
+}
+
+impl OutletIndex {
+    /// Builds the index over a registry snapshot (bulk-loaded, O(n log n); the two trees side by
+    /// side).
+    pub fn new(registry: Arc<Registry>) -> Self {
+        let (units, flat) = rayon::join(|| unit_tree(&registry), || flat_tree(&registry));
         OutletIndex {
-            units: RTree::bulk_load(units),
-            flat: RTree::bulk_load(flat),
+            units: OnceLock::from(units),
+            flat: OnceLock::from(flat),
             registry,
         }
+    }
+
+    /// An index whose trees are built by the first query that needs each: for a one-shot
+    /// command that may never query by place (`storenet export` of whole chains).
+    pub fn lazy(registry: Arc<Registry>) -> Self {
+        OutletIndex {
+            units: OnceLock::new(),
+            flat: OnceLock::new(),
+            registry,
+        }
+    }
+
+    fn units(&self) -> &RTree<Unit> {
+        self.units.get_or_init(|| unit_tree(&self.registry))
+    }
+
+    fn flat(&self) -> &RTree<Flat> {
+        self.flat.get_or_init(|| flat_tree(&self.registry))
     }
 
     /// The registry this index was built from.
@@ -107,7 +139,7 @@ impl OutletIndex {
         // outlet at the same (rounded) distance as the k-th: those compete on id.
         let mut worst_c2 = 0.0f64;
         let mut stop_c2 = f64::INFINITY;
-        for (item, walk_c2) in self.units.nearest_neighbor_iter_with_distance_2(&q) {
+        for (item, walk_c2) in self.units().nearest_neighbor_iter_with_distance_2(&q) {
             if walk_c2 > stop_c2 {
                 break;
             }
@@ -149,7 +181,7 @@ impl OutletIndex {
         let q = to_unit(p);
         let bound = m_to_chord2(radius_m) * (1.0 + SLACK) + SLACK_ABS;
         let mut hits: Vec<Hit<'_>> = self
-            .units
+            .units()
             .locate_within_distance(q, bound)
             .filter_map(|item| {
                 let o = self.outlet(item.data);
@@ -186,7 +218,7 @@ impl OutletIndex {
         let mut out: Vec<&Outlet> = spans
             .iter()
             .flat_map(|&(lo, hi)| {
-                self.flat
+                self.flat()
                     .locate_in_envelope(&AABB::from_corners([lo, s], [hi, n]))
             })
             .map(|item| self.outlet(item.data))
@@ -206,7 +238,7 @@ impl OutletIndex {
         };
         let env = AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
         let mut out: Vec<&Outlet> = self
-            .flat
+            .flat()
             .locate_in_envelope(&env)
             .map(|item| self.outlet(item.data))
             .filter(|o| area.contains(&o.location.to_point()) && filter.matches(&self.registry, o))
@@ -244,7 +276,7 @@ impl OutletIndex {
         for (arc, start_m) in legs.arcs.iter().zip(&legs.start_m) {
             let (lo, hi) = arc.envelope(corridor_m);
             for item in self
-                .units
+                .units()
                 .locate_in_envelope_intersecting(&AABB::from_corners(lo, hi))
             {
                 let ok = *verdict

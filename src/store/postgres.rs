@@ -63,12 +63,13 @@ pub(super) async fn import_if_empty(
     Ok(true)
 }
 
-pub(super) async fn count_registry(pool: &PgPool) -> Result<i64, StoreError> {
-    let (n,): (i64,) =
-        sqlx::query_as("SELECT (SELECT COUNT(*) FROM chains) + (SELECT COUNT(*) FROM outlets)")
+/// Whether the registry holds any chain or outlet (EXISTS: no count over the whole table).
+pub(super) async fn has_registry(pool: &PgPool) -> Result<bool, StoreError> {
+    let (any,): (bool,) =
+        sqlx::query_as("SELECT EXISTS (SELECT 1 FROM chains) OR EXISTS (SELECT 1 FROM outlets)")
             .fetch_one(pool)
             .await?;
-    Ok(n)
+    Ok(any)
 }
 
 pub(super) async fn load(pool: &PgPool) -> Result<(Vec<ChainRow>, Vec<OutletRow>), StoreError> {

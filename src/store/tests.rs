@@ -87,6 +87,45 @@ async fn import_happens_once_and_loads_back_the_same_registry() {
 }
 
 #[tokio::test]
+async fn a_loaded_registry_keeps_every_coordinate_bit_and_every_character() {
+    // SQLite hands the registry over as JSON text: coordinates whose shortest decimal needs all
+    // 17 digits, and names with quotes, backslashes, control-free Unicode, must come back exact.
+    each_backend(|s| async move {
+        let reg = fixtures();
+        s.import_if_empty(&reg).await.unwrap();
+        let mut o = reg.outlets()[0].clone();
+        let mut rng: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next_unit = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            (rng >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut expected = Vec::new();
+        for i in 0..50u32 {
+            o.id = OutletId(90_000 + i);
+            o.name = format!("K-Market \"Ä\\ö\" Åland {i} ⛽ 𝄞");
+            o.location = LonLat::new(
+                24.0 + next_unit() * 0.987_654_321_012_345_6,
+                60.2 + next_unit() * 0.123_456_789_012_345_67,
+            )
+            .unwrap();
+            s.insert_outlet(&o).await.unwrap();
+            expected.push(o.clone());
+        }
+        let back = s.load_registry().await.unwrap();
+        for e in &expected {
+            let got = back.outlet(e.id).unwrap();
+            assert_eq!(got.name, e.name);
+            assert_eq!(got.location.lon().to_bits(), e.location.lon().to_bits());
+            assert_eq!(got.location.lat().to_bits(), e.location.lat().to_bits());
+            assert_eq!(got, e);
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn outlet_writes_persist_and_closed_outlets_leave_the_registry() {
     each_backend(|s| async move {
         let reg = fixtures();
