@@ -153,9 +153,13 @@ async fn bare_insert(db: &Db, rows: &[Purchase]) -> Duration {
                 if c > 0 {
                     s.push(',');
                 }
-                // `?n` for SQLite: it looks `$n` up by name, quadratic in the parameters.
-                let mark = if sqlite { '?' } else { '$' };
-                s.push_str(&format!("{mark}{}", r * COLS + c + 1));
+                // Anonymous `?` for SQLite: binding looks a named or numbered parameter up by
+                // name, a linear search per parameter (see `ledger::sqlite::numbered`).
+                if sqlite {
+                    s.push('?');
+                } else {
+                    s.push_str(&format!("${}", r * COLS + c + 1));
+                }
             }
             s.push(')');
         }
