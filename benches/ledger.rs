@@ -138,7 +138,7 @@ fn purchases(rng: &mut ChaCha8Rng, n: usize) -> Vec<Purchase> {
 /// same multi-row statements, one transaction per batch.
 async fn bare_insert(db: &Db, rows: &[Purchase]) -> Duration {
     const COLS: usize = 11;
-    const ROWS: usize = 50;
+    const ROWS: usize = 250; // as the ledger's `INSERT_ROWS`
     let create = "CREATE TABLE IF NOT EXISTS bench_bare (key BYTEA, hash BIGINT, household BIGINT, card BIGINT, outlet BIGINT, \
                   chain TEXT, amount BIGINT, ineligible BIGINT, at BIGINT, points BIGINT, campaign_points BIGINT)";
     let sqlite = matches!(db, Db::Sqlite(_));

@@ -19,7 +19,7 @@ use uuid::Uuid;
 /// SQLite's 32,766).
 pub(crate) const LOOKUP_CHUNK: usize = 1_000;
 /// Rows per multi-row INSERT.
-pub(crate) const INSERT_ROWS: usize = 50;
+pub(crate) const INSERT_ROWS: usize = 250;
 /// Fewer new purchases than this are written directly, without the staging table (a single
 /// purchase is faster so).
 const STAGE_MIN: usize = 16;
