@@ -9,6 +9,7 @@
 //! (`store/sqlite.rs`, `store/postgres.rs`); every value is a bound parameter.
 
 mod postgres;
+mod snapshot;
 mod sqlite;
 
 use crate::db::{Db, DbError};
@@ -315,9 +316,27 @@ impl OutletRow {
     /// As [`OutletRow::into_outlet`], parsing each distinct opening-hours text once: a network's
     /// outlets share a few dozen schedules, and parsing them was most of a registry load.
     fn into_outlet_with(
-        self,
+        mut self,
         hours_seen: &mut HashMap<String, OpeningHours>,
     ) -> Result<Outlet, StoreError> {
+        let text = std::mem::take(&mut self.opening_hours);
+        let hours = match hours_seen.get(&text) {
+            Some(h) => h.clone(),
+            None => {
+                let h: OpeningHours = text.parse().map_err(|e| StoreError::Corrupt {
+                    id: i64::from(self.id),
+                    field: "opening_hours",
+                    reason: format!("{e}"),
+                })?;
+                hours_seen.insert(text, h.clone());
+                h
+            }
+        };
+        self.into_outlet_hours(hours)
+    }
+
+    /// The outlet of this row with its opening hours already parsed (`opening_hours` unread).
+    fn into_outlet_hours(self, hours: OpeningHours) -> Result<Outlet, StoreError> {
         let id = i64::from(self.id);
         let corrupt =
             |field: &'static str, reason: String| StoreError::Corrupt { id, field, reason };
@@ -344,17 +363,7 @@ impl OutletRow {
                 .map_err(|e| corrupt("municipality", format!("{e}")))?,
             location: LonLat::new(self.lon, self.lat).map_err(|e| corrupt("lat", e.to_string()))?,
             phone: self.phone,
-            hours: match hours_seen.get(&self.opening_hours) {
-                Some(h) => h.clone(),
-                None => {
-                    let h: OpeningHours = self
-                        .opening_hours
-                        .parse()
-                        .map_err(|e| corrupt("opening_hours", format!("{e}")))?;
-                    hours_seen.insert(self.opening_hours, h.clone());
-                    h
-                }
-            },
+            hours,
             services: self
                 .services
                 .split(';')
@@ -566,8 +575,45 @@ impl Store {
         }
     }
 
-    /// Loads every chain and the open outlets into a registry.
+    /// Loads every chain and the open outlets into a registry: from the snapshot when it is of the
+    /// current registry version, else from the tables, storing a new snapshot (best effort: a
+    /// database that refuses the write, e.g. read-only, still loads).
     pub async fn load_registry(&self) -> Result<Registry, StoreError> {
+        let (version, stored) = match &self.db {
+            Db::Sqlite(p) => sqlite::snapshot(p).await?,
+            Db::Postgres(p) => postgres::snapshot(p).await?,
+        };
+        if let Some((at, body)) = stored.filter(|(at, _)| *at == version) {
+            match snapshot::decode(&body) {
+                Some(Ok(reg)) => return Ok(reg),
+                Some(Err(e)) => {
+                    tracing::warn!(
+                        version = at,
+                        "registry snapshot not valid, reading the tables: {e}"
+                    )
+                }
+                None => tracing::info!(
+                    version = at,
+                    "registry snapshot of another format, reading the tables"
+                ),
+            }
+        }
+        let reg = self.load_registry_tables().await?;
+        let stored = match snapshot::encode(&reg) {
+            Ok(body) => match &self.db {
+                Db::Sqlite(p) => sqlite::put_snapshot(p, version, &body).await,
+                Db::Postgres(p) => postgres::put_snapshot(p, version, &body).await,
+            },
+            Err(e) => Err(e),
+        };
+        if let Err(e) = stored {
+            tracing::warn!(version, "could not store the registry snapshot: {e}");
+        }
+        Ok(reg)
+    }
+
+    /// Loads every chain and the open outlets from the tables, ignoring the snapshot.
+    pub async fn load_registry_tables(&self) -> Result<Registry, StoreError> {
         let (chains, outlets) = match &self.db {
             Db::Sqlite(p) => sqlite::load(p).await?,
             Db::Postgres(p) => postgres::load(p).await?,

@@ -72,6 +72,37 @@ pub(super) async fn has_registry(pool: &SqlitePool) -> Result<bool, StoreError> 
     Ok(any)
 }
 
+/// The registry's version and the stored snapshot (its version and body), if any.
+pub(super) async fn snapshot(
+    pool: &SqlitePool,
+) -> Result<(i64, Option<(i64, Vec<u8>)>), StoreError> {
+    let (version, snap_version, body): (i64, Option<i64>, Option<Vec<u8>>) = sqlx::query_as(
+        "SELECT v.version, s.version, s.body FROM registry_version v \
+         LEFT JOIN registry_snapshot s ON s.id = 1 WHERE v.id = 1",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((version, snap_version.zip(body)))
+}
+
+/// Stores a snapshot made at `version`, unless one of a later version is already there.
+pub(super) async fn put_snapshot(
+    pool: &SqlitePool,
+    version: i64,
+    body: &[u8],
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO registry_snapshot (id, version, body) VALUES (1, $1, $2) \
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version, body = excluded.body \
+         WHERE excluded.version > registry_snapshot.version",
+    )
+    .bind(version)
+    .bind(body)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 pub(super) async fn load(pool: &SqlitePool) -> Result<(Vec<ChainRow>, Vec<OutletRow>), StoreError> {
     let chains = sqlx::query_as("SELECT id, name, category, k_group, colour, icon FROM chains")
         .fetch_all(pool)

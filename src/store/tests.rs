@@ -125,6 +125,102 @@ async fn a_loaded_registry_keeps_every_coordinate_bit_and_every_character() {
     .await;
 }
 
+/// Runs a statement of our own (no values) on either backend.
+async fn raw(s: &Store, sql: &str) {
+    match s.db() {
+        crate::db::Db::Sqlite(p) => {
+            sqlx::query(sql).execute(p).await.unwrap();
+        }
+        crate::db::Db::Postgres(p) => {
+            sqlx::query(sql).execute(p).await.unwrap();
+        }
+    }
+}
+
+/// The stored snapshot's version and size, if there is one.
+async fn stored_snapshot(s: &Store) -> Option<(i64, usize)> {
+    let (version, snap) = match s.db() {
+        crate::db::Db::Sqlite(p) => sqlite::snapshot(p).await.unwrap(),
+        crate::db::Db::Postgres(p) => postgres::snapshot(p).await.unwrap(),
+    };
+    let _ = version;
+    snap.map(|(v, body)| (v, body.len()))
+}
+
+#[tokio::test]
+async fn the_snapshot_serves_only_its_own_version_and_a_bad_one_is_ignored() {
+    each_backend(|s| async move {
+        let reg = fixtures();
+        s.import_if_empty(&reg).await.unwrap();
+        assert_eq!(stored_snapshot(&s).await, None, "no snapshot before a load");
+        let first = s.load_registry().await.unwrap();
+        assert_eq!(first.outlets(), reg.outlets());
+        let version = s.registry_version().await.unwrap();
+        let (at, len) = stored_snapshot(&s)
+            .await
+            .expect("the load stored a snapshot");
+        assert_eq!(at, version);
+        assert!(len > 100);
+        // From the snapshot: the same registry as the tables give.
+        let again = s.load_registry().await.unwrap();
+        let tables = s.load_registry_tables().await.unwrap();
+        assert_eq!(again.outlets(), tables.outlets());
+        assert_eq!(
+            again.chains().collect::<Vec<_>>(),
+            tables.chains().collect::<Vec<_>>()
+        );
+
+        // A change by hand in SQL bumps the version: the stale snapshot is not used.
+        let id = reg.outlets()[0].id.0;
+        raw(
+            &s,
+            &format!("UPDATE outlets SET name = 'K-Market Käsin' WHERE id = {id}"),
+        )
+        .await;
+        let changed = s.load_registry().await.unwrap();
+        assert_eq!(changed.outlet(OutletId(id)).unwrap().name, "K-Market Käsin");
+        let (at, _) = stored_snapshot(&s).await.unwrap();
+        assert_eq!(
+            at,
+            s.registry_version().await.unwrap(),
+            "a new snapshot was stored"
+        );
+
+        // A body that does not decode, stamped with the current version, is ignored.
+        raw(
+            &s,
+            "UPDATE registry_snapshot SET body = CAST('garbage' AS BLOB_TYPE)"
+                .replace(
+                    "BLOB_TYPE",
+                    if matches!(s.db(), crate::db::Db::Postgres(_)) {
+                        "BYTEA"
+                    } else {
+                        "BLOB"
+                    },
+                )
+                .as_str(),
+        )
+        .await;
+        let despite = s.load_registry().await.unwrap();
+        assert_eq!(despite.outlets(), changed.outlets());
+        // A closed outlet leaves both the tables and the next snapshot.
+        assert!(s.close_outlet(OutletId(id)).await.unwrap());
+        assert!(s
+            .load_registry()
+            .await
+            .unwrap()
+            .outlet(OutletId(id))
+            .is_none());
+        assert!(s
+            .load_registry()
+            .await
+            .unwrap()
+            .outlet(OutletId(id))
+            .is_none());
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn outlet_writes_persist_and_closed_outlets_leave_the_registry() {
     each_backend(|s| async move {
