@@ -1,5 +1,6 @@
 //! The R-tree index over one registry snapshot and its queries.
 
+use super::kd::KdTree;
 use super::sphere::{chord2, chord2_to_m, m_to_chord2, to_unit, Arc3, Vec3};
 use super::{BBox, Filter, Hit, QueryError, RouteHit, MAX_CORRIDOR_M, MAX_K, MAX_RADIUS_M};
 use super::{MAX_ROUTE_POINTS, MIN_ROUTE_POINTS};
@@ -34,6 +35,8 @@ pub struct OutletIndex {
     registry: Arc<Registry>,
     units: OnceLock<RTree<Unit>>,
     flat: OnceLock<RTree<Flat>>,
+    /// The same unit vectors in a k-d tree, for k-nearest queries (see `kd.rs`).
+    kd: OnceLock<KdTree>,
 }
 
 fn by_distance_then_id(a: &Hit<'_>, b: &Hit<'_>) -> Ordering {
@@ -55,6 +58,17 @@ fn unit_tree(registry: &Registry) -> RTree<Unit> {
     )
 }
 
+fn kd_tree(registry: &Registry) -> KdTree {
+    KdTree::new(
+        registry
+            .outlets()
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (to_unit(o.location), i as u32))
+            .collect(),
+    )
+}
+
 fn flat_tree(registry: &Registry) -> RTree<Flat> {
     RTree::bulk_load(
         registry
@@ -70,10 +84,14 @@ impl OutletIndex {
     /// Builds the index over a registry snapshot (bulk-loaded, O(n log n); the two trees side by
     /// side).
     pub fn new(registry: Arc<Registry>) -> Self {
-        let (units, flat) = rayon::join(|| unit_tree(&registry), || flat_tree(&registry));
+        let (units, (flat, kd)) = rayon::join(
+            || unit_tree(&registry),
+            || (flat_tree(&registry), kd_tree(&registry)),
+        );
         OutletIndex {
             units: OnceLock::from(units),
             flat: OnceLock::from(flat),
+            kd: OnceLock::from(kd),
             registry,
         }
     }
@@ -84,6 +102,7 @@ impl OutletIndex {
         OutletIndex {
             units: OnceLock::new(),
             flat: OnceLock::new(),
+            kd: OnceLock::new(),
             registry,
         }
     }
@@ -94,6 +113,10 @@ impl OutletIndex {
 
     fn flat(&self) -> &RTree<Flat> {
         self.flat.get_or_init(|| flat_tree(&self.registry))
+    }
+
+    fn kd(&self) -> &KdTree {
+        self.kd.get_or_init(|| kd_tree(&self.registry))
     }
 
     /// The registry this index was built from.
@@ -134,29 +157,22 @@ impl OutletIndex {
         }
         filter.check(&self.registry)?;
         let q = to_unit(p);
-        let mut hits = Vec::with_capacity(k + 4);
-        // Once k outlets are in hand, keep walking only while the walk could still produce an
-        // outlet at the same (rounded) distance as the k-th: those compete on id.
-        let mut worst_c2 = 0.0f64;
-        let mut stop_c2 = f64::INFINITY;
-        for (item, walk_c2) in self.units().nearest_neighbor_iter_with_distance_2(&q) {
-            if walk_c2 > stop_c2 {
-                break;
-            }
-            let o = self.outlet(item.data);
-            if !filter.matches(&self.registry, o) {
-                continue;
-            }
-            let c2 = chord2(&q, item.geom());
-            worst_c2 = worst_c2.max(c2);
-            hits.push(Hit {
-                outlet: o,
+        // The k nearest by chord, and every outlet that may tie with the k-th once distances
+        // are rounded to metres: those compete on id.
+        let mut hits: Vec<Hit<'_>> = self
+            .kd()
+            .nearest(
+                &q,
+                k,
+                |pos| filter.matches(&self.registry, self.outlet(pos)),
+                |kth_c2| kth_c2 * (1.0 + SLACK) + SLACK_ABS,
+            )
+            .into_iter()
+            .map(|(c2, pos)| Hit {
+                outlet: self.outlet(pos),
                 distance_m: chord2_to_m(c2),
-            });
-            if hits.len() == k {
-                stop_c2 = worst_c2 * (1.0 + SLACK) + SLACK_ABS;
-            }
-        }
+            })
+            .collect();
         hits.sort_by(by_distance_then_id);
         hits.truncate(k);
         Ok(hits)

@@ -12,6 +12,7 @@
 
 pub mod area;
 mod index;
+mod kd;
 pub mod route;
 mod shared;
 mod sphere;
