@@ -6,7 +6,9 @@
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteTransactionManager,
 };
+use sqlx::TransactionManager;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -76,6 +78,16 @@ impl Db {
                 .busy_timeout(Duration::from_secs(10));
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
+                // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL,
+                // SQLITE_IOERR: a full or failing disk); sqlx's own ROLLBACK then fails, its
+                // transaction depth stays above zero and every later BEGIN on that connection is
+                // refused ("begin_with at non-zero transaction depth"), also once the disk is
+                // fine again. Such a connection is closed instead of being handed out.
+                .before_acquire(|conn, _| {
+                    Box::pin(async move {
+                        Ok(SqliteTransactionManager::get_transaction_depth(conn) == 0)
+                    })
+                })
                 .connect_with(opts)
                 .await
                 .map_err(connect_err)?;

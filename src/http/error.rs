@@ -3,7 +3,13 @@
 //! Every 4xx carries a JSON body `{ "error": code, "message": text, "field": name-or-null }`,
 //! including actix's own extractor errors and unknown routes (see [`json_fallback`]). A 5xx shows
 //! only an id; its cause goes to the log under that id.
+//!
+//! A database that cannot take a request just now (its storage full, read-only or failing, its
+//! server unreachable or restarting) is a 503 with `Retry-After` and a code that says which
+//! (`storage_full`, `storage_read_only`, `storage_error`, `database_unavailable`), not a 500: see
+//! [`unavailable`].
 
+use crate::db::DbError;
 use crate::ledger::LedgerError;
 use crate::spatial::QueryError;
 use crate::store::StoreError;
@@ -44,6 +50,8 @@ pub enum Kind {
     TooManyRequests,
     /// 500: our fault; logged.
     Internal,
+    /// 503: the database cannot take the request just now; logged; the client may retry.
+    Unavailable,
 }
 
 impl Kind {
@@ -62,6 +70,7 @@ impl Kind {
             Kind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
             Kind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -136,6 +145,21 @@ impl ApiError {
         e
     }
 
+    /// 503 with `(code, message)` from [`unavailable`], or 500 without.
+    fn from_db(
+        unavailable: Option<(&'static str, &'static str)>,
+        source: impl Into<anyhow::Error>,
+    ) -> Self {
+        match unavailable {
+            Some((code, message)) => {
+                let mut e = ApiError::new(Kind::Unavailable, code, message);
+                e.source = Some(source.into());
+                e
+            }
+            None => ApiError::internal(source),
+        }
+    }
+
     /// The kind.
     pub fn kind(&self) -> Kind {
         self.kind
@@ -184,12 +208,20 @@ impl ResponseError for ApiError {
             let id = uuid::Uuid::now_v7();
             tracing::error!(error_id = %id, cause = ?self.source, "{}", self.message);
             (format!("internal error; reference {id}"), None)
+        } else if self.kind == Kind::Unavailable {
+            // Our fixed text and an id; the driver's error (which may name hosts) goes to the log.
+            let id = uuid::Uuid::now_v7();
+            tracing::warn!(error_id = %id, cause = ?self.source, "{}", self.code);
+            (format!("{}; reference {id}", self.message), None)
         } else {
             (self.message.clone(), self.field.clone())
         };
         let mut resp = HttpResponse::build(self.status_code());
         if self.kind == Kind::Unauthorized {
             resp.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if self.kind == Kind::Unavailable {
+            resp.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
         }
         resp.json(ErrorBody {
             error: self.code.to_string(),
@@ -222,6 +254,8 @@ impl From<StoreError> for ApiError {
             )
             .field("id"),
             StoreError::IdTooLarge(_) => ApiError::invalid_outlet("id", e.to_string()),
+            StoreError::Sqlx(ref db) => ApiError::from_db(unavailable(db), e),
+            StoreError::Db(ref db) => ApiError::from_db(sqlx_cause(db).and_then(unavailable), e),
             other => ApiError::internal(other),
         }
     }
@@ -260,11 +294,74 @@ impl From<LedgerError> for ApiError {
                 };
                 ApiError::new(inner.kind, inner.code, message).field(field)
             }
-            LedgerError::WriterStopped
-            | LedgerError::Db(_)
-            | LedgerError::Open(_)
-            | LedgerError::Corrupt(_) => ApiError::internal(e),
+            LedgerError::Db(ref db) => ApiError::from_db(unavailable(db), e),
+            LedgerError::Open(ref db) => ApiError::from_db(sqlx_cause(db).and_then(unavailable), e),
+            LedgerError::WriterStopped | LedgerError::Corrupt(_) => ApiError::internal(e),
         }
+    }
+}
+
+/// The driver's error behind a [`DbError`], if there is one.
+fn sqlx_cause(e: &DbError) -> Option<&sqlx::Error> {
+    match e {
+        DbError::Sqlx(e) | DbError::Connect { source: e, .. } => Some(e),
+        DbError::BadUrl(_) | DbError::Migrate(_) => None,
+    }
+}
+
+/// `(code, message)` of a 503 for a database failure that is the state of the storage or of the
+/// database server rather than a bug or the request: SQLite's `SQLITE_FULL`, `SQLITE_READONLY`
+/// and `SQLITE_IOERR` (by primary result code); PostgreSQL's disk full (53100), read-only
+/// transaction (25006), I/O error (58030), connection exceptions (class 08), shutdown and
+/// start-up (57P01–57P03) and too many connections (53300); and a connection lost or not had in
+/// time (I/O, TLS, pool timeout). A write answered so may or may not have been stored, so the
+/// messages say that a resend with the same keys is safe.
+pub fn unavailable(e: &sqlx::Error) -> Option<(&'static str, &'static str)> {
+    use sqlx::Error as E;
+    const FULL: (&str, &str) = (
+        "storage_full",
+        "the database's storage is full; writes fail until room is made, reads still work; \
+         resend with the same keys later",
+    );
+    const READ_ONLY: (&str, &str) = (
+        "storage_read_only",
+        "the database's storage is read-only; writes fail until it is writable again, reads \
+         still work; resend with the same keys later",
+    );
+    const STORAGE: (&str, &str) = (
+        "storage_error",
+        "the database's storage failed to read or write (I/O error); resend with the same keys \
+         later",
+    );
+    const UNREACHABLE: (&str, &str) = (
+        "database_unavailable",
+        "the database cannot be reached just now; resend with the same keys later",
+    );
+    match e {
+        E::Io(_) | E::Tls(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed => {
+            Some(UNREACHABLE)
+        }
+        E::Database(d) => {
+            let code = d.code()?;
+            if d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // The extended result code; its low byte is the primary one.
+                return match code.parse::<i32>().ok()? & 0xff {
+                    13 => Some(FULL),
+                    8 => Some(READ_ONLY),
+                    10 => Some(STORAGE),
+                    _ => None,
+                };
+            }
+            match code.as_ref() {
+                "53100" => Some(FULL),
+                "25006" => Some(READ_ONLY),
+                "58030" => Some(STORAGE),
+                "57P01" | "57P02" | "57P03" | "53300" => Some(UNREACHABLE),
+                c if c.starts_with("08") => Some(UNREACHABLE),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 
@@ -346,6 +443,27 @@ mod tests {
             .build()
             .unwrap()
             .block_on(f)
+    }
+
+    #[test]
+    fn a_lost_database_is_a_503_with_retry_after_and_no_cause() {
+        let e: ApiError = LedgerError::Db(sqlx::Error::PoolTimedOut).into();
+        let resp = e.error_response();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(resp.headers().get(header::RETRY_AFTER).unwrap(), "1");
+        let body = block_on(actix_web::body::to_bytes(resp.into_body())).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["error"], "database_unavailable");
+        assert!(v["message"].as_str().unwrap().contains("reference "), "{v}");
+        assert!(
+            !v["message"].as_str().unwrap().contains("pool timed out"),
+            "{v}"
+        );
+        let e: ApiError = StoreError::Sqlx(sqlx::Error::PoolClosed).into();
+        assert_eq!(e.kind(), Kind::Unavailable);
+        // Other database errors stay 500s.
+        let e: ApiError = LedgerError::Db(sqlx::Error::RowNotFound).into();
+        assert_eq!(e.kind(), Kind::Internal);
     }
 
     #[test]

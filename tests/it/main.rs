@@ -5,6 +5,7 @@ mod common;
 
 mod crs;
 mod export;
+mod faults;
 mod http;
 mod ledger;
 mod ledger_crash;
