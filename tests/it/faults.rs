@@ -6,8 +6,9 @@
 //!
 //! These tests mount filesystems and start a private PostgreSQL 15 cluster, so they need root,
 //! mount(8), loop devices, ext4 and `/usr/lib/postgresql/15/bin`. Where one of those is missing
-//! the test fails with the reason, unless `STORENET_FAULTS_ALLOW_SKIP=1` lets it skip with a
-//! notice. Mounts, processes and the cluster are removed by guards, also when a test fails.
+//! (a developer's laptop, not root) the test skips with a printed notice, like the PostgreSQL
+//! half of the ledger tests; `STORENET_REQUIRE_FAULTS=1`, which `.ci/run` sets, makes it fail
+//! with the reason instead, so CI can never skip it silently. Mounts, processes and the cluster are removed by guards, also when a test fails.
 //!
 //! Why the read-only test does not use `mount -o remount,ro`: Linux refuses (`EBUSY`) to remount
 //! a filesystem read-only while a process holds a file on it open for writing, which a running
@@ -28,8 +29,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-/// Set to `1` to let these tests skip (with a notice) where they cannot run.
-const ALLOW_SKIP: &str = "STORENET_FAULTS_ALLOW_SKIP";
+/// Set to `1` to make these tests fail, rather than skip with a notice, where they cannot run.
+const REQUIRE: &str = "STORENET_REQUIRE_FAULTS";
 const HOUSEHOLDS: i64 = 20;
 /// Outlets 1..=OUTLETS of the fixture take the purchases.
 const OUTLETS: i64 = 40;
@@ -74,12 +75,12 @@ fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// Fails the test with `why`, or skips it with a notice when [`ALLOW_SKIP`] is `1`.
+/// Skips the test with a notice, or fails it with `why` when [`REQUIRE`] is `1` (CI).
 fn cannot_run(why: &str) {
-    if std::env::var(ALLOW_SKIP).as_deref() == Ok("1") {
-        eprintln!("notice: {ALLOW_SKIP}=1: skipping a fault test: {why}");
+    if std::env::var(REQUIRE).as_deref() == Ok("1") {
+        panic!("{why} ({REQUIRE}=1: the fault tests must run here)");
     } else {
-        panic!("{why} (set {ALLOW_SKIP}=1 to skip the fault tests where they cannot run)");
+        eprintln!("notice: skipping a fault test ({REQUIRE}=1 makes this a failure): {why}");
     }
 }
 
