@@ -47,6 +47,7 @@ use std::time::{Duration, Instant};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
+use error::UnavailableDoc;
 pub use error::{ApiError, ErrorBody};
 use limits::RateLimitDoc;
 
@@ -209,7 +210,7 @@ pub const RESOURCES: &[fn(&mut web::ServiceConfig)] = &[
         planning::SitesJson,
         planning::PointJson,
     )),
-    modifiers(&BearerKey, &RateLimitDoc)
+    modifiers(&BearerKey, &RateLimitDoc, &UnavailableDoc)
 )]
 pub struct ApiDoc;
 
