@@ -420,6 +420,58 @@ pub fn json_error(
     e.into()
 }
 
+/// Documents the 503 of [`unavailable`] on every operation: any of them may meet a database that
+/// cannot take it just now (those that only read the in-memory index never do, and say so by
+/// never sending it).
+pub struct UnavailableDoc;
+
+impl utoipa::Modify for UnavailableDoc {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, ResponseBuilder};
+        let response = ResponseBuilder::new()
+            .description(
+                "The database cannot take the request just now: its storage is full, read-only \
+                 or failing (`storage_full`, `storage_read_only`, `storage_error`), or it cannot \
+                 be reached (`database_unavailable`). A write answered so may or may not be \
+                 stored: resend it with the same key",
+            )
+            .header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .description(Some("Seconds to wait"))
+                    .schema(
+                        utoipa::openapi::ObjectBuilder::new()
+                            .schema_type(utoipa::openapi::schema::Type::Integer),
+                    )
+                    .build(),
+            )
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                op.responses
+                    .responses
+                    .entry("503".to_string())
+                    .or_insert_with(|| response.clone().into());
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -472,57 +524,5 @@ mod tests {
         assert_eq!(Kind::PayloadTooLarge.status().as_u16(), 413);
         let r = ApiError::new(Kind::Unauthorized, "missing_api_key", "x").error_response();
         assert_eq!(r.headers().get(header::WWW_AUTHENTICATE).unwrap(), "Bearer");
-    }
-}
-
-/// Documents the 503 of [`unavailable`] on every operation: any of them may meet a database that
-/// cannot take it just now (those that only read the in-memory index never do, and say so by
-/// never sending it).
-pub struct UnavailableDoc;
-
-impl utoipa::Modify for UnavailableDoc {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, ResponseBuilder};
-        let response = ResponseBuilder::new()
-            .description(
-                "The database cannot take the request just now: its storage is full, read-only \
-                 or failing (`storage_full`, `storage_read_only`, `storage_error`), or it cannot \
-                 be reached (`database_unavailable`). A write answered so may or may not be \
-                 stored: resend it with the same key",
-            )
-            .header(
-                "Retry-After",
-                HeaderBuilder::new()
-                    .description(Some("Seconds to wait"))
-                    .schema(
-                        utoipa::openapi::ObjectBuilder::new()
-                            .schema_type(utoipa::openapi::schema::Type::Integer),
-                    )
-                    .build(),
-            )
-            .content(
-                "application/json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("ErrorBody")))
-                    .build(),
-            )
-            .build();
-        for item in openapi.paths.paths.values_mut() {
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                op.responses
-                    .responses
-                    .entry("503".to_string())
-                    .or_insert_with(|| response.clone().into());
-            }
-        }
     }
 }
