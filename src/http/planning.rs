@@ -765,12 +765,13 @@ pub async fn whatif(
     auth: Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let allowed = ["chain", "category", "bands", "distance_m", "format"];
     let (p, index, ctx) = start(&req, &state, &auth, &allowed).await?;
-    // Read as bytes and parsed here, after the key is checked: a wrong key gets its 401/403
-    // whatever the body.
+    // Read and parsed here, after the key is checked: a wrong key gets its 401/403 whatever the
+    // body. Read with the size limit and the body timeout, like every other body.
+    let body = super::body::read_limited(&req, payload, state.settings.max_body_bytes).await?;
     let body: WhatIfJson = serde_json::from_slice(&body)
         .map_err(|e| ApiError::new(Kind::BadRequest, "invalid_json", e.to_string()))?;
     let filter = filter(&p, &index)?;
@@ -1013,8 +1014,9 @@ pub async fn sites_post(
     auth: Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let body = super::body::read_limited(&req, payload, state.settings.max_body_bytes).await?;
     let parsed = if body.iter().all(u8::is_ascii_whitespace) {
         SitesJson::default()
     } else {

@@ -470,19 +470,33 @@ async fn oversized_queries_are_refused_before_they_are_run() {
 async fn a_trickled_body_gets_408() {
     let app = spawn_app_with(|s| s.timeouts.body_ms = 300).await;
     let addr = app.base.trim_start_matches("http://").to_string();
-    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
-    // A body announced as 1000 bytes, of which 10 ever come.
-    conn.write_all(
-        b"POST /v1/outlets/along-route HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n0123456789",
-    )
-    .await
-    .unwrap();
-    let mut got = vec![0u8; 4096];
-    let n = tokio::time::timeout(Duration::from_secs(20), conn.read(&mut got))
+    let planner = app
+        .state
+        .store
+        .create_key(Role::Planner, Scope::Network)
         .await
-        .expect("no answer to a trickled body")
         .unwrap();
-    let text = String::from_utf8_lossy(&got[..n]);
-    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
-    assert!(text.contains("request_timeout"), "{text}");
+    // Routes reading their body themselves: along-route (GPX or GeoJSON) and the planner's
+    // site suggestion (what-if reads its body the same way).
+    for path in ["/v1/outlets/along-route", "/v1/planning/sites"] {
+        let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        // A body announced as 1000 bytes, of which 10 ever come.
+        conn.write_all(
+            format!(
+                "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {planner}\r\n\
+                 Content-Length: 1000\r\n\r\n0123456789"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+        let mut got = vec![0u8; 4096];
+        let n = tokio::time::timeout(Duration::from_secs(20), conn.read(&mut got))
+            .await
+            .unwrap_or_else(|_| panic!("no answer to a trickled body on {path}"))
+            .unwrap();
+        let text = String::from_utf8_lossy(&got[..n]);
+        assert!(text.starts_with("HTTP/1.1 408"), "{path}: {text}");
+        assert!(text.contains("request_timeout"), "{path}: {text}");
+    }
 }
