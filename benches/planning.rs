@@ -7,6 +7,11 @@
 //! With `PLANNING_ASSIGN_ONLY=ROUNDS` in the environment it only times the assignment of the points
 //! written by an earlier run (best of ROUNDS, index build included) and prints `ours_s=…`:
 //! `benches/peers/assign.py` calls it between its cKDTree rounds, so both run under the same load.
+//! It writes those points first when they are missing.
+//!
+//! With `PLANNING_PEER_INPUTS=1` it only writes what the peers read (the assignment points and
+//! outlets, the two MCLP instances and our objectives on them, one solve each) and exits: the
+//! peer scripts run it themselves when their inputs are missing, so they also work alone.
 
 #[path = "../tests/fixtures/planning/synth.rs"]
 mod synth;
@@ -37,6 +42,8 @@ fn out_dir() -> PathBuf {
     d
 }
 
+const BUNDLED: &str = "bundled data/households_1km.csv and data/outlets.csv";
+
 /// The bundled grid and outlets when present, else the synthetic stand-ins (2.2 M households).
 fn data() -> (Grid, Registry, &'static str) {
     let r = repo();
@@ -44,7 +51,7 @@ fn data() -> (Grid, Registry, &'static str) {
     if grid_path.exists() && r.join("data/outlets.csv").exists() {
         let g = Grid::load(&grid_path, &GridOptions::default()).unwrap();
         let reg = registry::load_dir(&r.join("data")).unwrap();
-        return (g, reg, "bundled data/");
+        return (g, reg, BUNDLED);
     }
     let cells = synth::grid_cells(&r, 0.8, 1);
     let outlets = synth::outlets(&cells, 3000, 2);
@@ -57,11 +64,15 @@ fn data() -> (Grid, Registry, &'static str) {
     )
 }
 
+/// Writes through a temporary file and a rename, so a reader never sees half a file.
 fn write_f64(path: &Path, v: &[f64]) {
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let tmp = path.with_extension("f64.tmp");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp).unwrap());
     for x in v {
         f.write_all(&x.to_le_bytes()).unwrap();
     }
+    f.into_inner().unwrap().sync_all().unwrap();
+    std::fs::rename(&tmp, path).unwrap();
 }
 
 /// 2 M household points: cells drawn by households, jittered inside the cell.
@@ -88,6 +99,28 @@ fn assign_points(grid: &Grid, n: usize) -> Vec<LonLat> {
             .unwrap()
         })
         .collect()
+}
+
+/// The assignment instance the peers read: 2 M household points and the first 3,000 outlets,
+/// written as little-endian (lon, lat) pairs to `target/planning-peers/assign_{points,sites}.f64`.
+fn write_assign_inputs(grid: &Grid, reg: &Registry) -> (Vec<LonLat>, Vec<LonLat>) {
+    let out = out_dir();
+    let sites: Vec<LonLat> = reg
+        .outlets()
+        .iter()
+        .map(|o| o.location)
+        .take(3000)
+        .collect();
+    let pts = assign_points(grid, 2_000_000);
+    let pairs = |v: &[LonLat]| {
+        v.iter()
+            .flat_map(|p| [p.lon(), p.lat()])
+            .collect::<Vec<_>>()
+    };
+    // Sites first, points last: `assign_points.f64` present means both are complete.
+    write_f64(&out.join("assign_sites.f64"), &pairs(&sites));
+    write_f64(&out.join("assign_points.f64"), &pairs(&pts));
+    (pts, sites)
 }
 
 fn best_of<T>(n: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
@@ -137,6 +170,30 @@ fn write_instance(path: &Path, demand: &[LonLat], w: &[u64], cands: &[LonLat]) {
     }
 }
 
+/// The two MCLP instances `spopt.py` reads: 2,000 × 500 (seed 11) and 20,000 × 3,000 (seed 12),
+/// written to `target/planning-peers/mclp_{2000x500,20000x3000}.csv`.
+fn write_mclp_inputs(grid: &Grid) -> (SiteInstance, SiteInstance) {
+    let out = out_dir();
+    let (small, d, cands, w) = mclp_instance(grid, 2000, 500, 11);
+    write_instance(&out.join("mclp_2000x500.csv"), &d, &w, &cands);
+    let (big, d, cands, w) = mclp_instance(grid, 20_000, 3000, 12);
+    write_instance(&out.join("mclp_20000x3000.csv"), &d, &w, &cands);
+    (small, big)
+}
+
+/// Solves an instance written by [`write_mclp_inputs`] (best time of `rounds`) and writes our
+/// objective where `spopt.py` looks for it (`ours_{n}x{m}_p{p}_{km}km.txt`).
+fn solve_mclp_for_peers(inst: &SiteInstance, rounds: usize, p: usize, km: f64) -> (Duration, f64) {
+    let (t, sol) = best_of(rounds, || mclp(inst, p, km * 1000.0).unwrap());
+    let name = format!(
+        "ours_{}x{}_p{p}_{km}km.txt",
+        inst.demand.len(),
+        inst.candidates.len()
+    );
+    std::fs::write(out_dir().join(name), format!("{}\n", sol.objective)).unwrap();
+    (t, sol.objective)
+}
+
 fn benches(c: &mut Criterion) {
     let (grid, reg, what) = data();
     let reg = Arc::new(reg);
@@ -149,26 +206,7 @@ fn benches(c: &mut Criterion) {
     let out = out_dir();
 
     // 1. Assignment of 2 M points to 3 k outlets.
-    let sites: Vec<LonLat> = reg
-        .outlets()
-        .iter()
-        .map(|o| o.location)
-        .take(3000)
-        .collect();
-    let pts = assign_points(&grid, 2_000_000);
-    write_f64(
-        &out.join("assign_points.f64"),
-        &pts.iter()
-            .flat_map(|p| [p.lon(), p.lat()])
-            .collect::<Vec<_>>(),
-    );
-    write_f64(
-        &out.join("assign_sites.f64"),
-        &sites
-            .iter()
-            .flat_map(|p| [p.lon(), p.lat()])
-            .collect::<Vec<_>>(),
-    );
+    let (pts, sites) = write_assign_inputs(&grid, &reg);
     let pu: Vec<_> = pts.iter().map(|p| sphere::unit(*p)).collect();
     let su: Vec<_> = sites.iter().map(|p| sphere::unit(*p)).collect();
     let (t, res) = best_of(5, || NearestIndex::new(su.clone()).assign(&pu));
@@ -208,36 +246,26 @@ fn benches(c: &mut Criterion) {
         rep.by_municipality.len(),
         t.as_secs_f64()
     );
-    g.bench_function("coverage_report_full_grid", |b| {
+    let name = if what == BUNDLED {
+        "coverage_report_bundled_grid"
+    } else {
+        "coverage_report_synthetic_grid"
+    };
+    g.bench_function(name, |b| {
         b.iter(|| coverage(&ctx, &Filter::default(), &bands).unwrap())
     });
 
     // 3. MCLP p = 300, 20,000 × 3,000, D = 10 km and 25 km; plus the small instance for spopt.
-    let (small, d, cands, w) = mclp_instance(&grid, 2000, 500, 11);
-    write_instance(&out.join("mclp_2000x500.csv"), &d, &w, &cands);
-    let (t, sol) = best_of(3, || mclp(&small, 30, 10_000.0).unwrap());
-    std::fs::write(
-        out.join("ours_2000x500_p30_10km.txt"),
-        format!("{}\n", sol.objective),
-    )
-    .unwrap();
+    let (small, big) = write_mclp_inputs(&grid);
+    let (t, obj) = solve_mclp_for_peers(&small, 3, 30, 10.0);
     println!(
-        "RESULT mclp 2,000 x 500 p=30 D=10 km: objective {} in {:.3} s",
-        sol.objective,
+        "RESULT mclp 2,000 x 500 p=30 D=10 km: objective {obj} in {:.3} s",
         t.as_secs_f64()
     );
-    let (big, d, cands, w) = mclp_instance(&grid, 20_000, 3000, 12);
-    write_instance(&out.join("mclp_20000x3000.csv"), &d, &w, &cands);
     for km in [10.0, 25.0] {
-        let (t, sol) = best_of(3, || mclp(&big, 300, km * 1000.0).unwrap());
-        std::fs::write(
-            out.join(format!("ours_20000x3000_p300_{km}km.txt")),
-            format!("{}\n", sol.objective),
-        )
-        .unwrap();
+        let (t, obj) = solve_mclp_for_peers(&big, 3, 300, km);
         println!(
-            "RESULT mclp 20,000 x 3,000 p=300 D={km} km: objective {} in {:.3} s",
-            sol.objective,
+            "RESULT mclp 20,000 x 3,000 p=300 D={km} km: objective {obj} in {:.3} s",
             t.as_secs_f64()
         );
         g.bench_function(format!("mclp_20k_3k_p300_{km}km"), |b| {
@@ -249,8 +277,29 @@ fn benches(c: &mut Criterion) {
 
 criterion_group!(planning, benches);
 
+/// `PLANNING_PEER_INPUTS`: write every input of the peer scripts, and our MCLP objectives.
+fn peer_inputs() {
+    let (grid, reg, what) = data();
+    let (pts, sites) = write_assign_inputs(&grid, &reg);
+    let (small, big) = write_mclp_inputs(&grid);
+    solve_mclp_for_peers(&small, 1, 30, 10.0);
+    for km in [10.0, 25.0] {
+        solve_mclp_for_peers(&big, 1, 300, km);
+    }
+    println!(
+        "wrote {}: {} points -> {} outlets, MCLP 2,000 x 500 and 20,000 x 3,000 ({what})",
+        out_dir().display(),
+        pts.len(),
+        sites.len()
+    );
+}
+
 /// `PLANNING_ASSIGN_ONLY`: time our assignment of the written points, for `assign.py`.
 fn assign_only(rounds: usize) {
+    if !out_dir().join("assign_points.f64").exists() {
+        let (grid, reg, _) = data();
+        write_assign_inputs(&grid, &reg);
+    }
     let read = |name: &str| -> Vec<sphere::Unit> {
         let b = std::fs::read(out_dir().join(name)).unwrap();
         b.chunks_exact(16)
@@ -273,6 +322,10 @@ fn assign_only(rounds: usize) {
 }
 
 fn main() {
+    if std::env::var_os("PLANNING_PEER_INPUTS").is_some() {
+        peer_inputs();
+        return;
+    }
     if let Ok(r) = std::env::var("PLANNING_ASSIGN_ONLY") {
         assign_only(r.parse().unwrap_or(3));
         return;

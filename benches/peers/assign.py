@@ -1,9 +1,11 @@
 """Peer for the nearest-outlet assignment: SciPy cKDTree on 3-D unit vectors (exact great-circle
 order), both cores (workers=-1), on the points and outlets written by `cargo bench --bench planning`
-to target/planning-peers/. Our side is the same bench binary with PLANNING_ASSIGN_ONLY=3, timed in
-the same run: the script alternates ours and cKDTree for --rounds rounds (default 3, each side best of
-3 inside a round), so both see the same machine load, and prints both, the ratio per round and
-best against best, and the agreement of the assignments.
+to target/planning-peers/. When they are missing the script writes them first, by running the bench
+binary with PLANNING_PEER_INPUTS=1 (it writes the peers' inputs and exits), so it also runs alone.
+Our side is the same bench binary with PLANNING_ASSIGN_ONLY=3, timed in the same run: the script
+alternates ours and cKDTree for --rounds rounds (default 3, each side best of 3 inside a round), so
+both see the same machine load, and prints both, the ratio per round and best against best, and
+the agreement of the assignments.
 With --sjoin, also GeoPandas sjoin_nearest in EPSG:3067 (planar, so not exactly great-circle)."""
 import os, subprocess, sys, time
 from pathlib import Path
@@ -32,12 +34,20 @@ def ckdtree():
     return best, idx
 
 
+def bench(**env):
+    """Runs the planning bench binary with extra environment (it builds it first if needed)."""
+    return subprocess.run(["cargo", "bench", "--quiet", "--bench", "planning"], cwd=ROOT, check=True,
+                          capture_output=True, text=True, env={**os.environ, **env}).stdout
+
+
 def ours():
-    out = subprocess.run(["cargo", "bench", "--quiet", "--bench", "planning"], cwd=ROOT, check=True,
-                         capture_output=True, text=True, env={**os.environ, "PLANNING_ASSIGN_ONLY": "3"}).stdout
+    out = bench(PLANNING_ASSIGN_ONLY="3")
     return float(dict(l.split("=", 1) for l in out.split() if "=" in l)["ours_s"])
 
 
+if not all((D / f).exists() for f in ("assign_points.f64", "assign_sites.f64")):
+    print(f"no inputs in {D}: writing them (cargo bench --bench planning, PLANNING_PEER_INPUTS=1)", flush=True)
+    print(bench(PLANNING_PEER_INPUTS="1").strip(), flush=True)
 pts = np.fromfile(D / "assign_points.f64", dtype="<f8").reshape(-1, 2)
 sites = np.fromfile(D / "assign_sites.f64", dtype="<f8").reshape(-1, 2)
 pu, su = units(pts), units(sites)

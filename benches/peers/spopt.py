@@ -1,7 +1,8 @@
 """Peer for site suggestion: spopt's MCLP solved with CBC on the instance written by
 `cargo bench --bench planning` (target/planning-peers/mclp_*.csv: demand cells with weights and
 candidates, WGS84), great-circle distances on the same sphere. Prints CBC's objective and status,
-an upper bound on the optimum, ours, and the ratios.
+an upper bound on the optimum, ours, and the ratios. When the instance or our objective is missing,
+it writes them first by running the bench binary with PLANNING_PEER_INPUTS=1.
 
     spopt.py                 2,000 x 500, p = 30, D = 10 km (CBC solves it to optimality)
     spopt.py --big [--km 25] 20,000 x 3,000, p = 300, D = 10 km (or 25 km)
@@ -16,7 +17,7 @@ problem, which change neither the optimum nor any solution's objective:
 repeated until nothing changes. The linear relaxation of the reduced model is solved as well: its
 objective is an upper bound of the optimum, so ours / bound is a lower bound of ours / optimum,
 and it proves the goal when CBC stops at its time limit before proving optimality."""
-import os, sys, time
+import os, subprocess, sys, time
 
 # This file is named spopt.py: keep its own directory off the path so `import spopt` finds the package.
 sys.path = [q for q in sys.path if os.path.abspath(q or ".") != os.path.dirname(os.path.abspath(__file__))]
@@ -32,6 +33,15 @@ big = "--big" in sys.argv
 km = float(sys.argv[sys.argv.index("--km") + 1]) if "--km" in sys.argv else 10.0
 limit = float(sys.argv[sys.argv.index("--time") + 1]) if "--time" in sys.argv else 600.0
 name, p = ("20000x3000", 300) if big else ("2000x500", 30)
+ours_file = D / f"ours_{name}_p{p}_{km:g}km.txt"
+# The objectives the bench writes: the small instance at 10 km, the big one at 10 and 25 km.
+written = {("2000x500", 10.0), ("20000x3000", 10.0), ("20000x3000", 25.0)}
+if not (D / f"mclp_{name}.csv").exists() or (not ours_file.exists() and (name, km) in written):
+    # Alone: write the instances and our objectives first (the bench binary's peer-inputs mode).
+    print(f"no inputs in {D}: writing them (cargo bench --bench planning, PLANNING_PEER_INPUTS=1)", flush=True)
+    print(subprocess.run(["cargo", "bench", "--quiet", "--bench", "planning"], cwd=D.parents[1], check=True,
+                         capture_output=True, text=True,
+                         env={**os.environ, "PLANNING_PEER_INPUTS": "1"}).stdout.strip(), flush=True)
 inst = np.genfromtxt(D / f"mclp_{name}.csv", delimiter=",", names=True, dtype=None, encoding="utf-8")
 dem = inst[inst["kind"] == "demand"]
 cand = inst[inst["kind"] == "candidate"]
@@ -147,7 +157,6 @@ bound = cbc if optimal else lp_bound
 print(f"RESULT LP relaxation {lp_bound:.0f} in {time.perf_counter() - t:.2f} s; upper bound on the optimum: "
       f"{bound:.0f} ({'the CBC optimum' if optimal else 'the LP relaxation'})")
 
-ours_file = D / f"ours_{name}_p{p}_{km:g}km.txt"
 if ours_file.exists():
     ours = float(ours_file.read_text())
     print(f"RESULT storenet objective {ours:.0f}; ratio storenet / CBC = {ours / cbc:.5f}; "

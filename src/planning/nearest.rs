@@ -1,25 +1,38 @@
 //! Exact nearest-site assignment of many points to a few thousand sites, in great-circle order.
 //!
-//! Points are bucketed into cubes of side `h` in 3-D unit-vector space. For each occupied cube the
-//! sites that can be nearest to any point in it are those within `d0 + 2r` of the cube centre
-//! (`d0` the centre's nearest site, `r` the half-diagonal; the chord is a metric, so the triangle
-//! inequality makes this exact). Where that list is long (dense towns), the cube is split into
-//! octants, each keeping only its parent's sites that pass the same test with its smaller radius,
-//! down to [`MAX_SPLITS`] levels. Each point then finds its cube in a hash map, descends to its
-//! octant and scans that short list, sorted by distance to the octant centre, stopping once
-//! `|c − s| − |p − c|` exceeds its best chord. The R-tree is asked once per occupied cube, not once
-//! per point; the points are read and the answers written in input order, so nothing is sorted or
-//! scattered. Ties go to the lowest site index, exactly as a brute-force scan would.
+//! Space (3-D unit vectors) is cut into cubes of side [`CUBE`], each cut into 8 × 8 × 8 fine cells.
+//! One pass over the points marks the occupied fine cells in a bitmap per occupied cube. For each
+//! occupied cube the R-tree is asked once for the sites that can be nearest to any point in it:
+//! those within `d0 + 2r` of the cube centre (`d0` the centre's nearest site, `r` the half-diagonal;
+//! the chord is a metric, so the triangle inequality makes this exact). A cube whose list is short
+//! keeps it for all its points; otherwise each occupied fine cell keeps the sites of that list that
+//! pass the same test with its own centre and radius. A second pass reads each point's cube from a
+//! small hash map, its fine cell's list by the rank of its bit in the bitmap, and scans that list
+//! (sorted by distance to the cell centre), stopping once `|c − s| − |p − c|` exceeds its best chord.
+//! Everything a point touches (cube map, leaves, lists of `(distance, site)` in 8 bytes, the sites)
+//! fits in a few MB, and the second pass takes [`BLOCK`] points at a time, one loop per lookup, so
+//! that the cache misses of different points overlap. The points are read and the answers written
+//! in input order: nothing is sorted or scattered. Ties go to the lowest site index, exactly as a
+//! brute-force scan would.
 
 use super::sphere::{dot, Unit};
 use rayon::prelude::*;
 use rstar::primitives::GeomWithData;
 use rstar::RTree;
 
-/// Cube side in unit-sphere units (≈ 6.4 km): measured best for Finnish outlet densities.
+/// Cube side in unit-sphere units (≈ 6.4 km): one R-tree query per occupied cube.
 const CUBE: f64 = 1.0e-3;
-/// How many times a crowded cube may be split in eight (6.4 km → 0.8 km at 3).
-const MAX_SPLITS: u32 = 3;
+/// Fine cells per cube side (≈ 0.8 km cells).
+const FINE: u32 = 8;
+/// Fine cell side.
+const H: f64 = CUBE / FINE as f64;
+/// Fine cells per unit (1 / [`H`]).
+const INV_H: f64 = 8000.0;
+/// Offset that makes fine-cell coordinates positive (unit-vector components lie in ±1, so fine
+/// coordinates in ±8000); a multiple of [`FINE`], so cubes start at multiples of it too.
+const OFF: u32 = 8192;
+/// A cube with more candidates than this gets one list per occupied fine cell.
+const SPLIT_ABOVE: usize = 8;
 /// Slack on pruning bounds, far above f64 rounding at these magnitudes, far below any real gap.
 const SLACK: f64 = 1e-12;
 
@@ -39,47 +52,115 @@ pub struct Nearest {
     pub dot: f64,
 }
 
+/// A site of a cell's list: its distance from the cell centre rounded down to f32 (a bound that
+/// is never too large, so pruning on it stays exact), and its index.
 #[derive(Clone, Copy)]
 struct Cand {
-    v: Unit,
-    /// Distance from the cube centre.
-    dc: f64,
+    dc: f32,
     site: u32,
 }
 
-type Key = (i32, i32, i32);
-
-fn key(p: &Unit) -> Key {
-    (
-        (p[0] / CUBE).floor() as i32,
-        (p[1] / CUBE).floor() as i32,
-        (p[2] / CUBE).floor() as i32,
-    )
+impl Cand {
+    fn new(dc: f64, site: u32) -> Self {
+        // dc ≥ 0, so when rounding went up f > 0 and the next float down is one bit lower.
+        let f = dc as f32;
+        let dc = if f as f64 > dc {
+            f32::from_bits(f.to_bits() - 1)
+        } else {
+            f
+        };
+        Cand { dc, site }
+    }
 }
 
-/// A cube key in one integer whose order groups equal keys (components offset to be positive).
-/// Unit-vector components lie in ±1, so keys lie in ±1/CUBE = ±1000: 11 bits each once offset.
-fn pack(k: Key) -> u64 {
-    let f = |v: i32| (v as i64 + 1024) as u64 & 0x7ff;
-    (f(k.0) << 22) | (f(k.1) << 11) | f(k.2)
+/// A cell's list: `cands[start..start + len]`, sorted by distance to the cell centre, then index.
+#[derive(Clone, Copy)]
+struct Leaf {
+    start: u32,
+    len: u32,
 }
 
-fn centre(k: Key) -> Unit {
-    [
-        (k.0 as f64 + 0.5) * CUBE,
-        (k.1 as f64 + 0.5) * CUBE,
-        (k.2 as f64 + 0.5) * CUBE,
-    ]
+/// A split cube: which of its 512 fine cells hold points (64 per word) and, per word, the index
+/// of the leaf of its first cell; so a cell's leaf is its word's index plus the rank of its bit.
+#[derive(Clone, Copy)]
+struct Split {
+    words: [(u64, u32); 8],
+}
+
+/// A cube's entry in [`Layout::cubes`]: the index of its one leaf, or with [`SPLIT`] set, the
+/// index of its [`Split`].
+const SPLIT: u32 = 1 << 31;
+
+/// The lists of one call to [`NearestIndex::assign`].
+struct Layout {
+    cubes: CubeMap<u32>,
+    splits: Vec<Split>,
+    leaves: Vec<Leaf>,
+    cands: Vec<Cand>,
+}
+
+impl Layout {
+    /// The leaf of a point's cell and the cell's centre; `None` (never, as built) if the point's
+    /// cell was not marked.
+    #[inline]
+    fn locate(&self, p: &Unit) -> Option<(u32, Unit)> {
+        let f = fine(p);
+        let k = cube_key(f);
+        let e = *self.cubes.get(&k)?;
+        if e & SPLIT == 0 {
+            return Some((e, cube_centre(k)));
+        }
+        let i = sub_index(f);
+        let (bits, first) = self.splits[(e & !SPLIT) as usize].words[(i / 64) as usize];
+        let b = i % 64;
+        if bits & (1 << b) == 0 {
+            return None;
+        }
+        let at = first + (bits & ((1 << b) - 1)).count_ones();
+        Some((at, fine_centre(k, i)))
+    }
+}
+
+/// Points handled together in [`NearestIndex::assign`]'s last pass.
+const BLOCK: usize = 128;
+
+/// The fine cell of a point, offset to be positive. Truncation of a positive number is its floor
+/// (std's `floor` is a library call on baseline x86-64). A point on a cell boundary may round into
+/// either neighbour: it is then outside that cell by ~1e-16, far inside [`SLACK`], and both passes
+/// use this one function, so every point finds the cell it marked.
+#[inline]
+fn fine(p: &Unit) -> [u32; 3] {
+    let f = |v: f64| (v * INV_H + OFF as f64) as u32;
+    [f(p[0]), f(p[1]), f(p[2])]
+}
+
+/// The cube of a fine cell, packed: 11 bits a component (fine coordinates lie in 192..16192).
+#[inline]
+fn cube_key(f: [u32; 3]) -> u64 {
+    let c = |v: u32| (v / FINE) as u64 & 0x7ff;
+    (c(f[0]) << 22) | (c(f[1]) << 11) | c(f[2])
+}
+
+/// The position of a fine cell in its cube, 0..512.
+#[inline]
+fn sub_index(f: [u32; 3]) -> u32 {
+    ((f[0] % FINE) << 6) | ((f[1] % FINE) << 3) | (f[2] % FINE)
+}
+
+fn cube_centre(k: u64) -> Unit {
+    let c = |s: u32| (((k >> s) & 0x7ff) as f64 - (OFF / FINE) as f64 + 0.5) * CUBE;
+    [c(22), c(11), c(0)]
+}
+
+fn fine_centre(k: u64, sub: u32) -> Unit {
+    let c = cube_centre(k);
+    let o = |v: u32| ((v % FINE) as f64 + 0.5) * H - CUBE / 2.0;
+    [c[0] + o(sub >> 6), c[1] + o(sub >> 3), c[2] + o(sub)]
 }
 
 fn dist(a: &Unit, b: &Unit) -> f64 {
     let d = [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
     (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt()
-}
-
-fn unpack(k: u64) -> Key {
-    let f = |v: u64| (v & 0x7ff) as i32 - 1024;
-    (f(k >> 22), f(k >> 11), f(k))
 }
 
 /// A multiplicative hash for packed cube keys (std's SipHash costs more than the whole query).
@@ -102,86 +183,11 @@ impl std::hash::Hasher for KeyHasher {
 }
 
 type KeyBuild = std::hash::BuildHasherDefault<KeyHasher>;
-type KeySet = std::collections::HashSet<u64, KeyBuild>;
-type KeyMap = std::collections::HashMap<u64, u32, KeyBuild>;
+type CubeMap<V> = std::collections::HashMap<u64, V, KeyBuild>;
 
-/// Marks a leaf in [`Node::kids`].
-const LEAF: u32 = u32::MAX;
-/// A cube (or octant) with more candidates than this is split, down to [`MAX_SPLITS`] levels.
-const SPLIT_ABOVE: usize = 8;
-
-/// One node of a cube's octree.
-#[derive(Clone, Copy)]
-struct Node {
-    c: Unit,
-    /// Index of the first of its 8 children, or [`LEAF`].
-    kids: u32,
-    /// A leaf's candidates: `cands[start..start + len]`, sorted by distance to `c`.
-    start: u32,
-    len: u32,
-}
-
-/// The octree of one occupied cube.
-struct CubeTree {
-    nodes: Vec<Node>,
-    cands: Vec<Cand>,
-}
-
-impl CubeTree {
-    /// Fills node `at` (centre `c`, half-side `half`) with `cands`, every site that can be nearest
-    /// inside it: a sorted leaf list, or 8 children when the list is long.
-    fn fill(&mut self, at: usize, half: f64, mut cands: Vec<Cand>, depth: u32) {
-        if depth >= MAX_SPLITS || cands.len() <= SPLIT_ABOVE {
-            cands.sort_by(|a, b| a.dc.total_cmp(&b.dc).then(a.site.cmp(&b.site)));
-            self.nodes[at].start = self.cands.len() as u32;
-            self.nodes[at].len = cands.len() as u32;
-            self.cands.extend(cands);
-            return;
-        }
-        let c = self.nodes[at].c;
-        let h = half / 2.0;
-        let r = h * 3f64.sqrt();
-        let first = self.nodes.len();
-        self.nodes[at].kids = first as u32;
-        let centres: Vec<Unit> = (0..8)
-            .map(|o| {
-                let side = |bit: usize| if o & bit != 0 { h } else { -h };
-                [c[0] + side(1), c[1] + side(2), c[2] + side(4)]
-            })
-            .collect();
-        for &cc in &centres {
-            self.nodes.push(Node {
-                c: cc,
-                kids: LEAF,
-                start: 0,
-                len: 0,
-            });
-        }
-        for (o, cc) in centres.iter().enumerate() {
-            let mut sub: Vec<Cand> = cands
-                .iter()
-                .map(|s| Cand {
-                    dc: dist(cc, &s.v),
-                    ..*s
-                })
-                .collect();
-            let d0 = sub.iter().map(|s| s.dc).fold(f64::INFINITY, f64::min);
-            sub.retain(|s| s.dc <= d0 + 2.0 * r + SLACK);
-            self.fill(first + o, h, sub, depth + 1);
-        }
-    }
-
-    fn nearest(&self, p: &Unit) -> Option<Nearest> {
-        let mut n = &self.nodes[0];
-        while n.kids != LEAF {
-            let o = (p[0] >= n.c[0]) as u32
-                | ((p[1] >= n.c[1]) as u32) << 1
-                | ((p[2] >= n.c[2]) as u32) << 2;
-            n = &self.nodes[(n.kids + o) as usize];
-        }
-        let cands = &self.cands[n.start as usize..(n.start + n.len) as usize];
-        NearestIndex::scan(cands, &n.c, p)
-    }
+/// Half-diagonals of a cube and of a fine cell.
+fn half_diagonal(side: f64) -> f64 {
+    side * 3f64.sqrt() / 2.0
 }
 
 impl NearestIndex {
@@ -212,12 +218,12 @@ impl NearestIndex {
         &self.sites
     }
 
-    fn candidates(&self, k: Key) -> Vec<Cand> {
-        let c = centre(k);
-        let r = CUBE * 3f64.sqrt() / 2.0;
+    /// Every site that can be nearest to a point within `r` of `c`: those within `d0 + 2r` of `c`
+    /// (`d0` the nearest), with their distance from `c`, nearest first.
+    fn candidates(&self, c: &Unit, r: f64) -> Vec<(f64, u32)> {
         let mut out = Vec::new();
         let mut limit = f64::INFINITY;
-        for (s, d2) in self.tree.nearest_neighbor_iter_with_distance_2(&c) {
+        for (s, d2) in self.tree.nearest_neighbor_iter_with_distance_2(c) {
             let dc = d2.sqrt();
             if out.is_empty() {
                 limit = dc + 2.0 * r + SLACK;
@@ -225,24 +231,30 @@ impl NearestIndex {
             if dc > limit {
                 break;
             }
-            out.push(Cand {
-                v: *s.geom(),
-                dc,
-                site: s.data,
-            });
+            out.push((dc, s.data));
         }
         out
     }
 
-    fn scan(cands: &[Cand], c: &Unit, p: &Unit) -> Option<Nearest> {
+    /// The nearest of `cands` (sorted by distance to `c`, which lies within the list's radius of
+    /// `p`), starting from `best`, the nearest of the sites before them: scans until
+    /// `|c − s| − |p − c|` exceeds the best chord.
+    #[inline]
+    fn scan(
+        &self,
+        mut best: Option<Nearest>,
+        cands: &[Cand],
+        c: &Unit,
+        p: &Unit,
+    ) -> Option<Nearest> {
         let rp = dist(p, c);
-        let mut best: Option<Nearest> = None;
-        let mut best_chord = f64::INFINITY;
+        let chord = |d: f64| (2.0 - 2.0 * d).max(0.0).sqrt();
+        let mut best_chord = best.map_or(f64::INFINITY, |b| chord(b.dot));
         for cand in cands {
-            if cand.dc - rp > best_chord + SLACK {
+            if cand.dc as f64 - rp > best_chord + SLACK {
                 break;
             }
-            let d = dot(p, &cand.v);
+            let d = dot(p, &self.sites[cand.site as usize]);
             let better = match best {
                 None => true,
                 Some(b) => d > b.dot || (d == b.dot && cand.site < b.site),
@@ -252,25 +264,49 @@ impl NearestIndex {
                     site: cand.site,
                     dot: d,
                 });
-                best_chord = (2.0 - 2.0 * d).max(0.0).sqrt();
+                best_chord = chord(d);
             }
         }
         best
     }
 
-    /// The octree of one occupied cube: its candidates, split into octants where they are many.
-    fn cube_tree(&self, k: Key) -> CubeTree {
-        let mut t = CubeTree {
-            nodes: vec![Node {
-                c: centre(k),
-                kids: LEAF,
-                start: 0,
-                len: 0,
-            }],
-            cands: Vec::new(),
+    /// The leaves of cube `k` (`bits`: its occupied fine cells): one for the whole cube when its
+    /// list is short, else one per occupied fine cell in bit order, filtered from the cube's list.
+    fn cube_leaves(&self, k: u64, bits: &[u64; 8]) -> (bool, Vec<Leaf>, Vec<Cand>) {
+        let list = self.candidates(&cube_centre(k), half_diagonal(CUBE));
+        let mut cands = Vec::new();
+        let mut push = |l: &mut Vec<(f64, u32)>| {
+            l.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let start = cands.len() as u32;
+            cands.extend(l.iter().map(|&(d, s)| Cand::new(d, s)));
+            Leaf {
+                start,
+                len: l.len() as u32,
+            }
         };
-        t.fill(0, CUBE / 2.0, self.candidates(k), 0);
-        t
+        if list.len() <= SPLIT_ABOVE {
+            let leaf = push(&mut list.clone());
+            return (false, vec![leaf], cands);
+        }
+        let r = half_diagonal(H);
+        let mut leaves = Vec::new();
+        let mut sub = Vec::with_capacity(list.len());
+        for (w, &word) in bits.iter().enumerate() {
+            let mut b = word;
+            while b != 0 {
+                let c = fine_centre(k, w as u32 * 64 + b.trailing_zeros());
+                b &= b - 1;
+                sub.clear();
+                sub.extend(
+                    list.iter()
+                        .map(|&(_, s)| (dist(&c, &self.sites[s as usize]), s)),
+                );
+                let d0 = sub.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
+                sub.retain(|&(d, _)| d <= d0 + 2.0 * r + SLACK);
+                leaves.push(push(&mut sub));
+            }
+        }
+        (true, leaves, cands)
     }
 
     /// The nearest site of every point (unit vectors), in parallel. `None` only for an empty index.
@@ -278,46 +314,114 @@ impl NearestIndex {
         if self.sites.is_empty() {
             return vec![None; points.len()];
         }
-        // The occupied cubes, then one octree per cube (one R-tree query each), then every point
-        // in input order: cube by hash, octant by comparisons, a short scan.
-        let mut keys: Vec<u64> = points
+        // The occupied fine cells, as one bitmap per occupied cube.
+        let occupied: CubeMap<[u64; 8]> = points
             .par_chunks(1 << 15)
-            .fold(KeySet::default, |mut set, chunk| {
-                set.extend(chunk.iter().map(|p| pack(key(p))));
-                set
+            .fold(CubeMap::default, |mut m, chunk| {
+                for p in chunk {
+                    let f = fine(p);
+                    let i = sub_index(f);
+                    m.entry(cube_key(f)).or_insert([0; 8])[(i / 64) as usize] |= 1 << (i % 64);
+                }
+                m
             })
-            .reduce(KeySet::default, |a, b| {
+            .reduce(CubeMap::default, |a, b| {
                 let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
-                big.extend(small);
+                for (k, bits) in small {
+                    let e = big.entry(k).or_insert([0; 8]);
+                    for (x, y) in e.iter_mut().zip(bits) {
+                        *x |= y;
+                    }
+                }
                 big
-            })
-            .into_iter()
-            .collect();
-        keys.sort_unstable();
-        let trees: Vec<CubeTree> = keys
+            });
+        let mut cubes: Vec<(u64, [u64; 8])> = occupied.into_iter().collect();
+        cubes.sort_unstable_by_key(|c| c.0);
+        // One R-tree query per cube, its leaves, then one flat layout.
+        let parts: Vec<(bool, Vec<Leaf>, Vec<Cand>)> = cubes
             .par_iter()
-            .map(|&k| self.cube_tree(unpack(k)))
+            .map(|(k, bits)| self.cube_leaves(*k, bits))
             .collect();
-        let slot: KeyMap = keys
-            .iter()
-            .enumerate()
-            .map(|(i, &k)| (k, i as u32))
-            .collect();
-        points
-            .par_iter()
-            .with_min_len(1 << 12)
-            .map(|p| {
-                // Every point's cube was collected above.
-                let t = slot.get(&pack(key(p))).map(|&i| &trees[i as usize])?;
-                t.nearest(p)
+        let mut lay = Layout {
+            cubes: CubeMap::with_capacity_and_hasher(cubes.len(), KeyBuild::default()),
+            splits: Vec::new(),
+            leaves: Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum()),
+            cands: Vec::with_capacity(parts.iter().map(|p| p.2.len()).sum()),
+        };
+        for ((k, bits), (split, ls, cs)) in cubes.iter().zip(parts) {
+            let base = lay.cands.len() as u32;
+            let mut first = lay.leaves.len() as u32;
+            lay.cands.extend(cs);
+            lay.leaves.extend(ls.into_iter().map(|l| Leaf {
+                start: l.start + base,
+                len: l.len,
+            }));
+            if split {
+                let mut words = [(0, 0); 8];
+                for (w, &b) in words.iter_mut().zip(bits) {
+                    *w = (b, first);
+                    first += b.count_ones();
+                }
+                lay.cubes.insert(*k, SPLIT | lay.splits.len() as u32);
+                lay.splits.push(Split { words });
+            } else {
+                lay.cubes.insert(*k, first);
+            }
+        }
+        // Every point in input order, BLOCK at a time in four passes (cell, leaf, first site of
+        // the list, rest of the list): each pass's loads are independent across the block's
+        // points, so their cache misses overlap.
+        let blocks: Vec<[Option<Nearest>; BLOCK]> = points
+            .par_chunks(BLOCK)
+            .with_min_len(16)
+            .map(|pts| {
+                let mut cell = [None; BLOCK];
+                for (c, p) in cell.iter_mut().zip(pts) {
+                    *c = lay.locate(p);
+                }
+                let mut leaf = [Leaf { start: 0, len: 0 }; BLOCK];
+                for (l, c) in leaf.iter_mut().zip(&cell) {
+                    if let Some((at, _)) = c {
+                        *l = lay.leaves[*at as usize];
+                    }
+                }
+                // The first site of each list (lists are never empty).
+                let mut out = [None; BLOCK];
+                for ((o, l), p) in out.iter_mut().zip(&leaf).zip(pts) {
+                    if l.len > 0 {
+                        let site = lay.cands[l.start as usize].site;
+                        let dot = dot(p, &self.sites[site as usize]);
+                        *o = Some(Nearest { site, dot });
+                    }
+                }
+                for (j, p) in pts.iter().enumerate() {
+                    out[j] = match cell[j] {
+                        Some((_, c)) => {
+                            let (a, n) = (leaf[j].start as usize, leaf[j].len as usize);
+                            let rest = lay.cands.get(a + 1..a + n).unwrap_or(&[]);
+                            self.scan(out[j], rest, &c, p)
+                        }
+                        // Every point's cell was marked above: for safety only.
+                        None => self.nearest(p),
+                    };
+                }
+                out
             })
-            .collect()
+            .collect();
+        let mut out = blocks.into_flattened();
+        out.truncate(points.len());
+        out
     }
 
     /// The nearest site of one point, by the same rule as [`NearestIndex::assign`].
     pub fn nearest(&self, p: &Unit) -> Option<Nearest> {
-        let k = key(p);
-        Self::scan(&self.candidates(k), &centre(k), p)
+        let c = cube_centre(cube_key(fine(p)));
+        let cands: Vec<Cand> = self
+            .candidates(&c, half_diagonal(CUBE))
+            .into_iter()
+            .map(|(d, s)| Cand::new(d, s))
+            .collect();
+        self.scan(None, &cands, &c, p)
     }
 
     /// Sites within a dot-product threshold of `p` (see [`super::sphere::dot_of_metres`]).
@@ -370,6 +474,64 @@ mod tests {
         let got = idx.assign(&pts);
         for (p, g) in pts.iter().zip(&got) {
             assert_eq!(g.map(|n| n.site), idx.brute_force(p).map(|n| n.site));
+        }
+    }
+
+    /// Sites crowded in one town (long lists, split cubes), a duplicate and a few far away; points
+    /// over the whole sphere, crowded in the town, on the sites, and on fine-cell boundaries.
+    #[test]
+    fn assignment_equals_brute_force_in_crowds_far_away_and_on_cell_boundaries() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let town = |rng: &mut rand_chacha::ChaCha8Rng| {
+            unit(LonLat::new(rng.gen_range(24.90..24.98), rng.gen_range(60.15..60.19)).unwrap())
+        };
+        let anywhere = |rng: &mut rand_chacha::ChaCha8Rng| {
+            unit(LonLat::new(rng.gen_range(-180.0..180.0), rng.gen_range(-90.0..90.0)).unwrap())
+        };
+        let mut sites: Vec<Unit> = (0..400).map(|_| town(&mut rng)).collect();
+        sites.extend((0..20).map(|_| anywhere(&mut rng)));
+        sites.push(sites[3]);
+        let mut pts: Vec<Unit> = (0..12_000).map(|_| town(&mut rng)).collect();
+        pts.extend((0..3_000).map(|_| anywhere(&mut rng)));
+        pts.extend(sites.iter().copied());
+        // x and y snapped to fine-cell boundaries, z recomputed: still a unit vector.
+        let on_edges: Vec<Unit> = pts
+            .iter()
+            .take(5_000)
+            .map(|p| {
+                let (x, y) = (
+                    (p[0] * INV_H).round() / INV_H,
+                    (p[1] * INV_H).round() / INV_H,
+                );
+                [x, y, (1.0 - x * x - y * y).max(0.0).sqrt().copysign(p[2])]
+            })
+            .collect();
+        pts.extend(on_edges);
+        for sites in [sites.clone(), sites[400..].to_vec(), vec![sites[0]]] {
+            let idx = NearestIndex::new(sites);
+            let got = idx.assign(&pts);
+            for (i, (p, g)) in pts.iter().zip(&got).enumerate() {
+                let want = idx.brute_force(p).map(|n| n.site);
+                assert_eq!(g.map(|n| n.site), want, "{p:?}");
+                if i % 8 == 0 {
+                    assert_eq!(idx.nearest(p).map(|n| n.site), want, "{p:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn list_distances_round_down() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for x in (0..10_000)
+            .map(|_| rng.gen_range(0.0..2.0f64))
+            .chain([0.0, 1e-300, 0.1, 2.0])
+        {
+            let dc = Cand::new(x, 0).dc as f64;
+            assert!(
+                dc <= x && x - dc <= x * 2.0 * f32::EPSILON as f64 + 1e-38,
+                "{x} {dc}"
+            );
         }
     }
 
