@@ -47,10 +47,14 @@ pub fn build(
     set: &PoiSet<'_>,
     ctx: &ExportContext<'_>,
 ) -> Result<Vec<OutFile>, ExportError> {
-    let per_format: Vec<Vec<OutFile>> = formats
-        .par_iter()
-        .map(|&f| files_for(f, set, ctx))
-        .collect::<Result<_, _>>()?;
+    let per_format: Vec<Vec<OutFile>> = match formats {
+        // One format: no thread pool to start.
+        [f] => vec![files_for(*f, set, ctx)?],
+        _ => formats
+            .par_iter()
+            .map(|&f| files_for(f, set, ctx))
+            .collect::<Result<_, _>>()?,
+    };
     let many = formats.len() > 1;
     let files: Vec<OutFile> = formats
         .iter()

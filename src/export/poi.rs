@@ -119,48 +119,53 @@ impl<'a> PoiSet<'a> {
                 .collect(),
             Detail::Bare => HashMap::new(),
         };
-        let pois: Vec<Poi<'a>> = selected
-            .outlets
-            .par_iter()
-            .map(|&o| {
-                let chain = ctx.registry.chain_of(o);
-                if detail == Detail::Bare {
+        let bare = |o: &'a Outlet| {
+            on_outlet();
+            Poi {
+                outlet: o,
+                chain: ctx.registry.chain_of(o),
+                offers: Vec::new(),
+                lines: Vec::new(),
+            }
+        };
+        let pois: Vec<Poi<'a>> = if detail == Detail::Bare {
+            // Too little work per point to be worth the thread pool.
+            selected.outlets.iter().map(|&o| bare(o)).collect()
+        } else {
+            selected
+                .outlets
+                .par_iter()
+                .map(|&o| {
+                    let chain = ctx.registry.chain_of(o);
+                    let offers = ctx.offers.offers_at(o, ctx.day, None);
+                    let mut lines = vec![o.address.to_string()];
+                    if !o.phone.is_empty() {
+                        lines.push(format!("Tel. {}", o.phone));
+                    }
+                    lines.push(format!("Open {}", o.hours));
+                    if !offers.is_empty() {
+                        let mut line = String::from("Offers: ");
+                        for (i, f) in offers.iter().enumerate() {
+                            if i > 0 {
+                                line.push_str("; ");
+                            }
+                            match described.get(f.id.as_str()) {
+                                Some(text) => line.push_str(text),
+                                None => line.push_str(&describe_offer(f)),
+                            }
+                        }
+                        lines.push(line);
+                    }
                     on_outlet();
-                    return Poi {
+                    Poi {
                         outlet: o,
                         chain,
-                        offers: Vec::new(),
-                        lines: Vec::new(),
-                    };
-                }
-                let offers = ctx.offers.offers_at(o, ctx.day, None);
-                let mut lines = vec![o.address.to_string()];
-                if !o.phone.is_empty() {
-                    lines.push(format!("Tel. {}", o.phone));
-                }
-                lines.push(format!("Open {}", o.hours));
-                if !offers.is_empty() {
-                    let mut line = String::from("Offers: ");
-                    for (i, f) in offers.iter().enumerate() {
-                        if i > 0 {
-                            line.push_str("; ");
-                        }
-                        match described.get(f.id.as_str()) {
-                            Some(text) => line.push_str(text),
-                            None => line.push_str(&describe_offer(f)),
-                        }
+                        offers,
+                        lines,
                     }
-                    lines.push(line);
-                }
-                on_outlet();
-                Poi {
-                    outlet: o,
-                    chain,
-                    offers,
-                    lines,
-                }
-            })
-            .collect();
+                })
+                .collect()
+        };
         let mut groups: Vec<Group<'a>> = Vec::new();
         let mut chains: Vec<&Chain> = pois.iter().map(|p| p.chain).collect();
         chains.sort_by(|a, b| a.id.cmp(&b.id));
