@@ -85,7 +85,8 @@ pub(super) async fn snapshot(
     Ok((version, snap_version.zip(body)))
 }
 
-/// Stores a snapshot made at `version`, unless one of a later version is already there.
+/// Stores a snapshot made at `version`, unless one of a later version is already there (one of
+/// the same version is replaced: it may be a body that did not decode).
 pub(super) async fn put_snapshot(
     pool: &SqlitePool,
     version: i64,
@@ -94,7 +95,7 @@ pub(super) async fn put_snapshot(
     sqlx::query(
         "INSERT INTO registry_snapshot (id, version, body) VALUES (1, $1, $2) \
          ON CONFLICT (id) DO UPDATE SET version = excluded.version, body = excluded.body \
-         WHERE excluded.version > registry_snapshot.version",
+         WHERE excluded.version >= registry_snapshot.version",
     )
     .bind(version)
     .bind(body)

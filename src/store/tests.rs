@@ -203,6 +203,11 @@ async fn the_snapshot_serves_only_its_own_version_and_a_bad_one_is_ignored() {
         .await;
         let despite = s.load_registry().await.unwrap();
         assert_eq!(despite.outlets(), changed.outlets());
+        let (_, len) = stored_snapshot(&s).await.unwrap();
+        assert!(
+            len > 100,
+            "the bad body was replaced by a good one ({len} bytes)"
+        );
         // A closed outlet leaves both the tables and the next snapshot.
         assert!(s.close_outlet(OutletId(id)).await.unwrap());
         assert!(s
