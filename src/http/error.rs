@@ -420,6 +420,52 @@ pub fn json_error(
     e.into()
 }
 
+/// Adds an error response with `Retry-After` (an [`ErrorBody`] with the seconds to wait) under
+/// `status` to every operation of the OpenAPI document that does not describe that status itself.
+pub(crate) fn document_retry_after_on_every_operation(
+    openapi: &mut utoipa::openapi::OpenApi,
+    status: &str,
+    description: &str,
+) {
+    use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, ResponseBuilder};
+    let response = ResponseBuilder::new()
+        .description(description)
+        .header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .description(Some("Seconds to wait"))
+                .schema(
+                    utoipa::openapi::ObjectBuilder::new()
+                        .schema_type(utoipa::openapi::schema::Type::Integer),
+                )
+                .build(),
+        )
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build();
+    for item in openapi.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            op.responses
+                .responses
+                .entry(status.to_string())
+                .or_insert_with(|| response.clone().into());
+        }
+    }
+}
+
 /// Documents the 503 of [`unavailable`] on every operation: any of them may meet a database that
 /// cannot take it just now (those that only read the in-memory index never do, and say so by
 /// never sending it).
@@ -427,48 +473,14 @@ pub struct UnavailableDoc;
 
 impl utoipa::Modify for UnavailableDoc {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, ResponseBuilder};
-        let response = ResponseBuilder::new()
-            .description(
-                "The database cannot take the request just now: its storage is full, read-only \
-                 or failing (`storage_full`, `storage_read_only`, `storage_error`), or it cannot \
-                 be reached (`database_unavailable`). A write answered so may or may not be \
-                 stored: resend it with the same key",
-            )
-            .header(
-                "Retry-After",
-                HeaderBuilder::new()
-                    .description(Some("Seconds to wait"))
-                    .schema(
-                        utoipa::openapi::ObjectBuilder::new()
-                            .schema_type(utoipa::openapi::schema::Type::Integer),
-                    )
-                    .build(),
-            )
-            .content(
-                "application/json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("ErrorBody")))
-                    .build(),
-            )
-            .build();
-        for item in openapi.paths.paths.values_mut() {
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                op.responses
-                    .responses
-                    .entry("503".to_string())
-                    .or_insert_with(|| response.clone().into());
-            }
-        }
+        document_retry_after_on_every_operation(
+            openapi,
+            "503",
+            "The database cannot take the request just now: its storage is full, read-only or \
+             failing (`storage_full`, `storage_read_only`, `storage_error`), or it cannot be \
+             reached (`database_unavailable`). A write answered so may or may not be stored: \
+             resend it with the same key",
+        );
     }
 }
 

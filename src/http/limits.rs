@@ -138,43 +138,11 @@ pub struct RateLimitDoc;
 
 impl utoipa::Modify for RateLimitDoc {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, ResponseBuilder};
-        let response = ResponseBuilder::new()
-            .description("Over the rate limit of the client address or the API key")
-            .header(
-                "Retry-After",
-                HeaderBuilder::new()
-                    .description(Some("Seconds to wait"))
-                    .schema(
-                        utoipa::openapi::ObjectBuilder::new()
-                            .schema_type(utoipa::openapi::schema::Type::Integer),
-                    )
-                    .build(),
-            )
-            .content(
-                "application/json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("ErrorBody")))
-                    .build(),
-            )
-            .build();
-        for item in openapi.paths.paths.values_mut() {
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                op.responses
-                    .responses
-                    .entry("429".to_string())
-                    .or_insert_with(|| response.clone().into());
-            }
-        }
+        super::error::document_retry_after_on_every_operation(
+            openapi,
+            "429",
+            "Over the rate limit of the client address or the API key",
+        );
     }
 }
 

@@ -13,6 +13,31 @@ pub fn fixture(rel: &str) -> PathBuf {
     repo_path("tests/fixtures").join(rel)
 }
 
+/// The `storenet` binary built for these tests.
+pub fn bin() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_storenet"))
+}
+
+/// Runs a `storenet` command to completion; its stdout, or a panic with its stderr.
+pub fn run_ok(args: &[&str]) -> String {
+    let out = bin().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "storenet {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A TCP port free on 127.0.0.1 just now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// A fresh PostgreSQL schema for one test, dropped by [`PgSchema::drop_now`]; `None` (with a
 /// printed notice) when `STORENET_TEST_DATABASE_URL` is unset, unless
 /// `STORENET_REQUIRE_POSTGRES=1`, which makes a missing server a failure.

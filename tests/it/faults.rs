@@ -18,7 +18,7 @@
 //! filesystem only comes back through unmount, `e2fsck` and mount, so the service is stopped
 //! for the repair and started again.
 
-use crate::common::fixture;
+use crate::common::{bin, fixture, free_port, run_ok};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -38,21 +38,6 @@ const OUTLETS: i64 = 40;
 const TEST_LIMIT: Duration = Duration::from_secs(150);
 
 // ------------------------------------------------------------------------------------ helpers
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_storenet"))
-}
-
-/// Runs a `storenet` command to completion; its stdout, or a panic with its stderr.
-fn run_ok(args: &[&str]) -> String {
-    let out = bin().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "storenet {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// Runs a system command; its stdout, or why it failed.
 fn sh(prog: &str, args: &[&str]) -> Result<String, String> {
@@ -93,14 +78,6 @@ fn require_root() -> Result<(), String> {
         )),
         Err(e) => Err(e),
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A filesystem mounted for one test; unmounted when dropped (lazily if it is still busy).

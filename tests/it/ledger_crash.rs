@@ -6,14 +6,14 @@
 //! `STORENET_REQUIRE_POSTGRES=1`). Also: `--rules FILE` changes the points awarded, and an invalid
 //! rules file is refused by name.
 
-use crate::common::fixture;
+use crate::common::{bin, fixture, free_port, run_ok};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::Executor;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,29 +27,6 @@ const BATCH: usize = 1_000;
 const KILL_AFTER_BATCHES: usize = 30;
 /// Outlets 1..=OUTLETS of the fixture take the purchases.
 const OUTLETS: u32 = 40;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_storenet"))
-}
-
-/// Runs a `storenet` command to completion; its stdout, or a panic with its stderr.
-fn run_ok(args: &[&str]) -> String {
-    let out = bin().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "storenet {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 struct Server {
     child: Child,
