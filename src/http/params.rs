@@ -6,22 +6,23 @@ use crate::model::{Category, ChainId, LonLat, OutletKind, Service};
 use crate::registry::Registry;
 use crate::spatial::{BBox, Filter};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 /// The parameters every outlet query accepts besides its own.
 pub const FILTER_PARAMS: [&str; 6] = ["chain", "category", "kind", "service", "open_at", "format"];
 
-/// A parsed query string: each name with its values in order.
+/// A parsed query string: each name with its value, in order. Names and values borrow from the
+/// query unless they had to be percent-decoded (the hot routes parse without allocating).
 #[derive(Debug, Default)]
-pub struct Params {
-    values: BTreeMap<String, Vec<String>>,
+pub struct Params<'q> {
+    pairs: Vec<(Cow<'q, str>, Cow<'q, str>)>,
 }
 
-impl Params {
+impl<'q> Params<'q> {
     /// Parses `query` and refuses names outside `allowed` (a typo such as `radius=` for
     /// `radius_m=` must not silently fall back to a default).
-    pub fn parse(query: &str, allowed: &[&str]) -> Result<Params, ApiError> {
-        let mut values: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    pub fn parse(query: &'q str, allowed: &[&str]) -> Result<Params<'q>, ApiError> {
+        let mut pairs = Vec::with_capacity(allowed.len().min(8));
         for (k, v) in form_urlencoded::parse(query.as_bytes()) {
             if !allowed.contains(&k.as_ref()) {
                 return Err(ApiError::bad_param(
@@ -33,20 +34,26 @@ impl Params {
                     ),
                 ));
             }
-            values
-                .entry(k.into_owned())
-                .or_default()
-                .push(v.into_owned());
+            pairs.push((k, v));
         }
-        Ok(Params { values })
+        Ok(Params { pairs })
+    }
+
+    /// The values given for `name`, in order.
+    fn values<'s, 'n>(&'s self, name: &'n str) -> impl Iterator<Item = &'s str> + use<'s, 'n, 'q> {
+        self.pairs
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_ref())
     }
 
     /// The single value of `name`, if given; an error if given twice.
     pub fn one(&self, name: &str) -> Result<Option<&str>, ApiError> {
-        match self.values.get(name).map(Vec::as_slice) {
-            None | Some([]) => Ok(None),
-            Some([v]) => Ok(Some(v.trim())),
-            Some(_) => Err(ApiError::bad_param(
+        let mut values = self.values(name);
+        match (values.next(), values.next()) {
+            (None, _) => Ok(None),
+            (Some(v), None) => Ok(Some(v.trim())),
+            (Some(_), Some(_)) => Err(ApiError::bad_param(
                 "invalid_parameter",
                 name,
                 format!("`{name}` given more than once"),
@@ -56,10 +63,7 @@ impl Params {
 
     /// Every value of `name`, comma lists split, blanks dropped.
     pub fn list(&self, name: &str) -> Vec<&str> {
-        self.values
-            .get(name)
-            .into_iter()
-            .flatten()
+        self.values(name)
             .flat_map(|v| v.split(','))
             .map(str::trim)
             .filter(|s| !s.is_empty())

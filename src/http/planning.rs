@@ -345,12 +345,12 @@ fn spec<'a>(ctx: &'a PlanContext, filter: &Filter, title: String, heat: Heat) ->
     }
 }
 
-async fn start(
-    req: &HttpRequest,
+async fn start<'r>(
+    req: &'r HttpRequest,
     state: &AppState,
     auth: &Authenticated,
     allowed: &[&str],
-) -> Result<(Params, Arc<OutletIndex>, Arc<PlanContext>), ApiError> {
+) -> Result<(Params<'r>, Arc<OutletIndex>, Arc<PlanContext>), ApiError> {
     auth.require(ROLES)?;
     let p = Params::parse(req.query_string(), allowed)?;
     let (index, ctx) = context(state).await?;
