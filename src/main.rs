@@ -3,6 +3,11 @@
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc, not glibc's malloc: the service allocates and frees many small buffers per request
+/// on every worker thread (measured under `benches/peers/postgis.sh`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(

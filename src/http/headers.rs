@@ -7,13 +7,10 @@
 //! `blob:` (Leaflet's and Swagger UI's icons); inline `style` attributes, which both set on the
 //! markers and legends they build, but never inline scripts. No page may frame ours.
 
-use super::AppState;
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::dev::ServiceRequest;
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::Method;
-use actix_web::middleware::{DefaultHeaders, Next};
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 
 /// The content security policy of every response.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
@@ -21,21 +18,40 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
      frame-ancestors 'none'";
 
-/// Security headers added to every response that does not set its own.
-pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
-        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::X_FRAME_OPTIONS, "DENY"))
-        .add((header::REFERRER_POLICY, "no-referrer"))
-        .add((
+/// The security headers of every response, by name.
+fn security_headers() -> [(HeaderName, HeaderValue); 6] {
+    [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ),
+        (
             HeaderName::from_static("cross-origin-opener-policy"),
-            "same-origin",
-        ))
-        .add((
+            HeaderValue::from_static("same-origin"),
+        ),
+        (
             HeaderName::from_static("permissions-policy"),
-            "geolocation=(), camera=(), microphone=()",
-        ))
+            HeaderValue::from_static("geolocation=(), camera=(), microphone=()"),
+        ),
+    ]
+}
+
+/// Adds each security header the response does not set itself.
+pub fn add_security_headers(h: &mut HeaderMap) {
+    for (name, value) in security_headers() {
+        if !h.contains_key(&name) {
+            h.insert(name, value);
+        }
+    }
 }
 
 /// Methods a cross-origin page may use, answered to preflights.
@@ -43,54 +59,48 @@ const CORS_METHODS: &str = "GET, POST, PUT, PATCH, DELETE";
 /// Request headers a cross-origin page may send.
 const CORS_HEADERS: &str = "authorization, content-type, accept";
 
-/// The middleware: for an allowed `Origin`, answers preflights and marks responses readable by
-/// that origin; for any other origin (or none) adds nothing, so browsers keep the API closed.
-pub async fn cors(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let settings = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| std::sync::Arc::clone(&s.settings));
-    let origins: &[String] = settings.as_deref().map_or(&[], |s| &s.cors_origins);
-    let allowed = req
-        .headers()
+/// The request's `Origin` if it is one of `origins`: only those pages may read our answers.
+pub fn allowed_origin(origins: &[String], req: &ServiceRequest) -> Option<HeaderValue> {
+    if origins.is_empty() {
+        return None;
+    }
+    req.headers()
         .get(header::ORIGIN)
         .filter(|o| origins.iter().any(|a| a.as_bytes() == o.as_bytes()))
-        .cloned();
-    let Some(origin) = allowed else {
-        let mut res = next.call(req).await?;
-        if !origins.is_empty() {
-            vary_origin(res.headers_mut());
-        }
-        return Ok(res.map_into_left_body());
-    };
-    let preflight = req.method() == Method::OPTIONS
-        && req
-            .headers()
-            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
-    if preflight {
-        let resp = HttpResponse::NoContent()
-            .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, origin))
-            .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, CORS_METHODS))
-            .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, CORS_HEADERS))
-            .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"))
-            .insert_header((header::VARY, "Origin"))
-            .finish();
-        return Ok(req.into_response(resp).map_into_right_body());
-    }
-    let mut res = next.call(req).await?;
-    let h = res.headers_mut();
-    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-    h.insert(
-        header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static("retry-after, content-disposition"),
-    );
-    vary_origin(h);
-    Ok(res.map_into_left_body())
+        .cloned()
 }
 
-/// Caches must not give one origin's answer to another when the answer depends on `Origin`.
-fn vary_origin(h: &mut actix_web::http::header::HeaderMap) {
-    h.append(header::VARY, HeaderValue::from_static("Origin"));
+/// A CORS preflight (`OPTIONS` with `Access-Control-Request-Method`).
+pub fn is_preflight(req: &ServiceRequest) -> bool {
+    req.method() == Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+}
+
+/// The answer to a preflight from an allowed origin.
+pub fn preflight(origin: HeaderValue) -> HttpResponse {
+    HttpResponse::NoContent()
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, origin))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, CORS_METHODS))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, CORS_HEADERS))
+        .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"))
+        .insert_header((header::VARY, "Origin"))
+        .finish()
+}
+
+/// Marks a response readable by `origin` (an allowed one), or, with none, only says that the
+/// answer depends on `Origin` when some origins are allowed: caches must not give one origin's
+/// answer to another. With no origins configured, adds nothing and browsers keep the API closed.
+pub fn cors_response_headers(h: &mut HeaderMap, origins: &[String], origin: Option<HeaderValue>) {
+    if let Some(origin) = origin {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        h.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("retry-after, content-disposition"),
+        );
+    }
+    if !origins.is_empty() {
+        h.append(header::VARY, HeaderValue::from_static("Origin"));
+    }
 }

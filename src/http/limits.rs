@@ -11,13 +11,10 @@
 //! proxy.
 
 use super::error::{ApiError, Kind};
-use super::AppState;
 use crate::config::RateLimit;
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::ServiceRequest;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::middleware::Next;
-use actix_web::{web, ResponseError};
+use actix_web::{HttpResponse, ResponseError};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -115,6 +112,23 @@ impl RateLimiter {
         Some(last)
     }
 
+    /// Counts `req` against its address's and its key's buckets, at `now`.
+    pub fn check_request(&self, req: &ServiceRequest, now: Instant) -> Result<(), Duration> {
+        if self.per_address.is_none() && self.per_key.is_none() {
+            return Ok(());
+        }
+        let forwarded = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        let addr = self.client_address(req.peer_addr().map(|a| a.ip()), forwarded);
+        let auth = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .map(|v| v.as_bytes());
+        self.check(addr, auth, now)
+    }
+
     /// Counts one request from `addr` with `authorization` (the raw header), at `now`.
     pub fn check(
         &self,
@@ -146,43 +160,19 @@ impl utoipa::Modify for RateLimitDoc {
     }
 }
 
-/// The middleware: counts the request, answers 429 when a bucket is empty.
-pub async fn rate_limit(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let verdict = match req.app_data::<web::Data<AppState>>() {
-        Some(state) => {
-            let limiter = &state.limiter;
-            let forwarded = req
-                .headers()
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok());
-            let addr = limiter.client_address(req.peer_addr().map(|a| a.ip()), forwarded);
-            let auth = req
-                .headers()
-                .get(header::AUTHORIZATION)
-                .map(|v| v.as_bytes());
-            limiter.check(addr, auth, Instant::now())
-        }
-        None => Ok(()),
-    };
-    match verdict {
-        Ok(()) => Ok(next.call(req).await?.map_into_left_body()),
-        Err(wait) => {
-            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            let secs = secs.max(1);
-            let mut resp = ApiError::new(
-                Kind::TooManyRequests,
-                "rate_limited",
-                format!("too many requests; retry in {secs} s"),
-            )
-            .error_response();
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-            Ok(req.into_response(resp).map_into_right_body())
-        }
-    }
+/// The 429 for a client that must wait `wait`: our JSON body and `Retry-After` in whole seconds.
+pub fn too_many_requests(wait: Duration) -> HttpResponse {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let secs = secs.max(1);
+    let mut resp = ApiError::new(
+        Kind::TooManyRequests,
+        "rate_limited",
+        format!("too many requests; retry in {secs} s"),
+    )
+    .error_response();
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    resp
 }
 
 #[cfg(test)]

@@ -15,12 +15,14 @@ pub mod admin;
 pub mod auth;
 pub mod body;
 pub mod chains;
+pub mod edge;
 pub mod error;
 pub mod exports;
 pub mod fallback;
 pub mod headers;
 pub mod ledger;
 pub mod limits;
+pub mod listing;
 pub mod meta;
 pub mod offers;
 pub mod outlets;
@@ -38,9 +40,8 @@ use crate::spatial::SharedIndex;
 use crate::store::{Store, StoreError};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{from_fn, ErrorHandlers};
+use actix_web::middleware::ErrorHandlers;
 use actix_web::{web, App, HttpServer};
-use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -82,6 +83,8 @@ pub enum StartError {
 pub struct AppState {
     /// The current outlet index; swapped whole when outlets change, readers never wait.
     pub index: Arc<SharedIndex>,
+    /// The list answers' outlets, rendered once per index snapshot.
+    pub rendered: Arc<listing::RenderCache>,
     /// The database.
     pub store: Store,
     /// The loyalty ledger and the offers, on the same database as `store`.
@@ -89,7 +92,7 @@ pub struct AppState {
     /// The service's settings.
     pub settings: Arc<Settings>,
     /// Request counters and latency histograms.
-    pub metrics: PrometheusMetrics,
+    pub metrics: Arc<edge::HttpMetrics>,
     /// The planning routes' grid (loaded on first use) and context for the current snapshot.
     pub planning: Arc<planning::PlanningState>,
     /// Request rate limits per client address and per API key, shared by every worker.
@@ -104,15 +107,12 @@ impl AppState {
     pub fn new(store: Store, registry: Registry, settings: Settings) -> Result<Self, StartError> {
         let ledger = SqlLedger::new(store.db().clone(), settings.rules.clone())
             .map_err(|e| LedgerError::invalid("rules", e.to_string()))?;
-        let metrics = PrometheusMetricsBuilder::new("storenet")
-            .mask_unmatched_patterns("UNMATCHED")
-            .buckets(&[
-                0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-            ])
-            .build()
-            .map_err(|e| StartError::Metrics(e.to_string()))?;
+        let metrics =
+            Arc::new(edge::HttpMetrics::new().map_err(|e| StartError::Metrics(e.to_string()))?);
+        let index = SharedIndex::new(registry);
         Ok(AppState {
-            index: Arc::new(SharedIndex::new(registry)),
+            rendered: Arc::new(listing::RenderCache::new(index.load())),
+            index: Arc::new(index),
             store,
             ledger,
             limiter: Arc::new(limits::RateLimiter::new(&settings.rate_limit)),
@@ -247,7 +247,11 @@ pub fn app(
     >,
 > {
     let limit = state.settings.max_body_bytes;
-    let metrics = state.metrics.clone();
+    let edge = edge::Edge::new(
+        Arc::clone(&state.limiter),
+        Arc::clone(&state.settings),
+        Arc::clone(&state.metrics),
+    );
     App::new()
         .app_data(web::Data::new(state))
         .app_data(
@@ -266,10 +270,7 @@ pub fn app(
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
         .default_service(web::to(fallback::no_route))
         .wrap(ErrorHandlers::new().default_handler_client(error::json_fallback))
-        .wrap(from_fn(limits::rate_limit))
-        .wrap(from_fn(headers::cors))
-        .wrap(headers::security_headers())
-        .wrap(metrics)
+        .wrap(edge)
 }
 
 /// Runs the application on an already bound listener (port 0 in tests), with the connection

@@ -3,6 +3,7 @@
 
 use super::body;
 use super::error::{ApiError, ErrorBody};
+use super::listing::Listed;
 use super::params::{Params, FILTER_PARAMS};
 use super::response::{self, LocalTime, OfferSummary, OutletDetail, OutletJson, OutletList};
 use super::AppState;
@@ -82,11 +83,9 @@ pub async fn nearest(
     let filter = p.filter(reg)?;
     let format = p.wants_geojson()?;
     let hits = index.nearest(point, k, &filter)?;
-    let out = hits
-        .iter()
-        .map(|h| OutletJson::at_time(reg, h.outlet, now).at(h.distance_m))
-        .collect();
-    Ok(response::outlets(&req, format, out))
+    let items: Vec<Listed> = hits.iter().map(Listed::from).collect();
+    let rendered = state.rendered.of(&index);
+    Ok(response::outlets(&req, format, &rendered, &items, now))
 }
 
 /// Outlets within a radius of a point, nearest first (ties by id).
@@ -117,11 +116,9 @@ pub async fn within(
     let filter = p.filter(reg)?;
     let format = p.wants_geojson()?;
     let hits = index.within(point, radius, &filter)?;
-    let out = hits
-        .iter()
-        .map(|h| OutletJson::at_time(reg, h.outlet, now).at(h.distance_m))
-        .collect();
-    Ok(response::outlets(&req, format, out))
+    let items: Vec<Listed> = hits.iter().map(Listed::from).collect();
+    let rendered = state.rendered.of(&index);
+    Ok(response::outlets(&req, format, &rendered, &items, now))
 }
 
 /// Outlets in a bounding box (or all outlets without one), by id.
@@ -145,20 +142,21 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let bbox = p.bbox()?;
     let filter = p.filter(reg)?;
     let format = p.wants_geojson()?;
-    let out = match bbox {
+    let items: Vec<Listed> = match bbox {
         Some(b) => index
             .in_bbox(b, &filter)
             .into_iter()
-            .map(|o| OutletJson::at_time(reg, o, now))
+            .map(Listed::plain)
             .collect(),
         None => reg
             .outlets()
             .iter()
             .filter(|o| filter.matches(reg, o))
-            .map(|o| OutletJson::at_time(reg, o, now))
+            .map(Listed::plain)
             .collect(),
     };
-    Ok(response::outlets(&req, format, out))
+    let rendered = state.rendered.of(&index);
+    Ok(response::outlets(&req, format, &rendered, &items, now))
 }
 
 /// Outlets inside a GeoJSON Polygon or MultiPolygon (bare geometry, Feature or
@@ -187,12 +185,13 @@ pub async fn in_polygon(
     let now = LocalTime::now();
     let filter = p.filter(reg)?;
     let format = p.wants_geojson()?;
-    let out = index
+    let items: Vec<Listed> = index
         .in_polygon(&area, &filter)
         .into_iter()
-        .map(|o| OutletJson::at_time(reg, o, now))
+        .map(Listed::plain)
         .collect();
-    Ok(response::outlets(&req, format, out))
+    let rendered = state.rendered.of(&index);
+    Ok(response::outlets(&req, format, &rendered, &items, now))
 }
 
 /// Outlets within a corridor around a route, ordered by position along it.
@@ -225,15 +224,16 @@ pub async fn along_route(
     let filter = p.filter(reg)?;
     let format = p.wants_geojson()?;
     let hits = index.along_route(&route, corridor, &filter)?;
-    let out = hits
+    let items: Vec<Listed> = hits
         .iter()
-        .map(|h| {
-            OutletJson::at_time(reg, h.outlet, now)
-                .at(h.distance_m)
-                .along(h.along_km)
+        .map(|h| Listed {
+            outlet: h.outlet,
+            distance_m: Some(h.distance_m),
+            along_km: Some(h.along_km),
         })
         .collect();
-    Ok(response::outlets(&req, format, out))
+    let rendered = state.rendered.of(&index);
+    Ok(response::outlets(&req, format, &rendered, &items, now))
 }
 
 /// Parses an outlet id from the path.

@@ -1,5 +1,6 @@
 //! The shapes the API answers with, and the JSON / GeoJSON choice.
 
+use super::listing::{Listed, Rendered};
 use crate::model::{Chain, Outlet};
 use crate::offers::{Benefit, Offer};
 use crate::registry::Registry;
@@ -78,6 +79,11 @@ impl LocalTime {
     pub fn of(t: DateTime<Utc>) -> Self {
         LocalTime(t.with_timezone(&chrono_tz::Europe::Helsinki).naive_local())
     }
+
+    /// The Helsinki wall-clock time.
+    pub fn naive(self) -> NaiveDateTime {
+        self.0
+    }
 }
 
 impl OutletJson {
@@ -115,15 +121,26 @@ impl OutletJson {
 
     /// With a distance, rounded to the decimetre (the positions are not more precise).
     pub fn at(mut self, distance_m: f64) -> Self {
-        self.distance_m = Some((distance_m * 10.0).round() / 10.0);
+        self.distance_m = Some(round_distance(distance_m));
         self
     }
 
     /// With a position along a route, rounded to the metre.
     pub fn along(mut self, along_km: f64) -> Self {
-        self.along_km = Some((along_km * 1000.0).round() / 1000.0);
+        self.along_km = Some(round_along(along_km));
         self
     }
+}
+
+/// A distance in metres as the API shows it: to the decimetre (the positions are not more
+/// precise).
+pub fn round_distance(distance_m: f64) -> f64 {
+    (distance_m * 10.0).round() / 10.0
+}
+
+/// A position along a route in km as the API shows it: to the metre.
+pub fn round_along(along_km: f64) -> f64 {
+    (along_km * 1000.0).round() / 1000.0
 }
 
 /// One offer as the outlet detail shows it (the per-location view).
@@ -236,10 +253,21 @@ pub fn wants_geojson(req: &HttpRequest, format: Option<bool>) -> bool {
     })
 }
 
-/// The list as JSON, or as a GeoJSON FeatureCollection of points with the same properties.
-pub fn outlets(req: &HttpRequest, format: Option<bool>, outlets: Vec<OutletJson>) -> HttpResponse {
+/// The list as JSON, or as a GeoJSON FeatureCollection of points with the same properties;
+/// `open_now` judged at `when`.
+pub fn outlets(
+    req: &HttpRequest,
+    format: Option<bool>,
+    rendered: &Rendered,
+    items: &[Listed<'_>],
+    when: LocalTime,
+) -> HttpResponse {
     if wants_geojson(req, format) {
-        let features: Vec<serde_json::Value> = outlets.iter().map(feature).collect();
+        let reg = rendered.index().registry();
+        let features: Vec<serde_json::Value> = items
+            .iter()
+            .map(|l| feature(&l.to_json(reg, when)))
+            .collect();
         HttpResponse::Ok()
             .content_type(GEOJSON)
             .json(serde_json::json!({
@@ -247,28 +275,16 @@ pub fn outlets(req: &HttpRequest, format: Option<bool>, outlets: Vec<OutletJson>
                 "features": features,
             }))
     } else {
-        json(&OutletList {
-            count: outlets.len(),
-            outlets,
-        })
+        let mut buf = Vec::with_capacity(64 + items.len() * OUTLET_JSON_BYTES);
+        rendered.write_list(&mut buf, items, when);
+        HttpResponse::Ok()
+            .content_type(header::ContentType::json())
+            .body(buf)
     }
 }
 
 /// About the JSON size of one outlet, to size the response buffer once.
 const OUTLET_JSON_BYTES: usize = 512;
-
-/// A 200 JSON response of `list`, serialised straight into a buffer sized for it (the list
-/// routes are the hot path; growing a small buffer would copy it several times).
-fn json(list: &OutletList) -> HttpResponse {
-    let mut buf = Vec::with_capacity(64 + list.outlets.len() * OUTLET_JSON_BYTES);
-    match serde_json::to_writer(&mut buf, list) {
-        Ok(()) => HttpResponse::Ok()
-            .content_type(actix_web::http::header::ContentType::json())
-            .body(buf),
-        // Serialising plain strings and numbers does not fail; if it ever did, a logged 500.
-        Err(e) => actix_web::ResponseError::error_response(&super::ApiError::internal(e)),
-    }
-}
 
 /// One outlet as a GeoJSON Feature.
 pub fn feature(o: &OutletJson) -> serde_json::Value {

@@ -115,6 +115,11 @@ impl Registry {
         self.by_id.get(&id).map(|&i| &self.outlets[i])
     }
 
+    /// Where the outlet with this id is in [`outlets`](Self::outlets).
+    pub fn position(&self, id: OutletId) -> Option<usize> {
+        self.by_id.get(&id).copied()
+    }
+
     /// One chain by id.
     pub fn chain(&self, id: &ChainId) -> Option<&Chain> {
         self.chains.get(id)

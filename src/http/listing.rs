@@ -1,0 +1,248 @@
+//! The JSON of the list answers, written from outlets rendered once per index snapshot.
+//!
+//! Every list route (nearest, within, bbox, polygon, along-route) answers with outlets whose JSON
+//! differs between requests only in `distance_m`, `along_km` and `open_now`. [`Rendered`] holds
+//! each outlet's other fields, serialised by serde once per snapshot; a request copies them and
+//! appends its own three. The bytes are serde's serialisation of [`OutletList`] (a test compares
+//! them over every bundled outlet). Measured on `nearest`: building and serialising five
+//! [`OutletJson`]s took about half of the route's time in the server, most of it in the
+//! allocations of their strings.
+
+use super::response::{round_along, round_distance, LocalTime, OutletJson, OutletList};
+use crate::model::Outlet;
+use crate::registry::Registry;
+use crate::spatial::OutletIndex;
+use arc_swap::ArcSwap;
+use serde_json::ser::{CompactFormatter, Formatter};
+use std::sync::Arc;
+
+/// What a list JSON ends each outlet with before its own fields: serde writes `open_now` last.
+const OPEN_NOW_NULL: &[u8] = br#","open_now":null}"#;
+
+/// One outlet of a list answer, with what the query adds to it.
+#[derive(Debug, Clone, Copy)]
+pub struct Listed<'a> {
+    /// The outlet.
+    pub outlet: &'a Outlet,
+    /// Geodesic metres from the query point or route.
+    pub distance_m: Option<f64>,
+    /// Km along the route (along-route only).
+    pub along_km: Option<f64>,
+}
+
+impl<'a> Listed<'a> {
+    /// An outlet with nothing added (bbox, polygon, all).
+    pub fn plain(outlet: &'a Outlet) -> Self {
+        Listed {
+            outlet,
+            distance_m: None,
+            along_km: None,
+        }
+    }
+
+    /// As the API shows it, `open_now` judged at `when`.
+    pub fn to_json(&self, reg: &Registry, when: LocalTime) -> OutletJson {
+        let mut j = OutletJson::at_time(reg, self.outlet, when);
+        if let Some(d) = self.distance_m {
+            j = j.at(d);
+        }
+        if let Some(a) = self.along_km {
+            j = j.along(a);
+        }
+        j
+    }
+}
+
+impl<'a> From<&crate::spatial::Hit<'a>> for Listed<'a> {
+    fn from(h: &crate::spatial::Hit<'a>) -> Self {
+        Listed {
+            outlet: h.outlet,
+            distance_m: Some(h.distance_m),
+            along_km: None,
+        }
+    }
+}
+
+/// Each outlet of one index snapshot as JSON without its closing `}` and the per-request fields.
+pub struct Rendered {
+    index: Arc<OutletIndex>,
+    /// By position in the registry.
+    heads: Vec<Box<[u8]>>,
+}
+
+impl Rendered {
+    /// Renders every outlet of `index`.
+    pub fn new(index: Arc<OutletIndex>) -> Self {
+        let reg = index.registry();
+        let heads = reg
+            .outlets()
+            .iter()
+            .map(|o| {
+                let mut j = OutletJson::at_time(reg, o, LocalTime::now());
+                j.open_now = None;
+                let mut bytes = serde_json::to_vec(&j).unwrap_or_default();
+                // Serialising strings and numbers cannot fail, and `open_now` is the last field
+                // (checked by the tests); anything else would be a bug in this module.
+                debug_assert!(bytes.ends_with(OPEN_NOW_NULL));
+                bytes.truncate(bytes.len().saturating_sub(OPEN_NOW_NULL.len()));
+                bytes.into_boxed_slice()
+            })
+            .collect();
+        Rendered { index, heads }
+    }
+
+    /// The snapshot rendered.
+    pub fn index(&self) -> &Arc<OutletIndex> {
+        &self.index
+    }
+
+    /// Writes `{"count":n,"outlets":[…]}`, each outlet's `open_now` judged at `when`.
+    pub fn write_list(&self, buf: &mut Vec<u8>, items: &[Listed<'_>], when: LocalTime) {
+        let reg = self.index.registry();
+        buf.extend_from_slice(br#"{"count":"#);
+        // Writing into a Vec cannot fail.
+        let _ = CompactFormatter.write_u64(buf, items.len() as u64);
+        buf.extend_from_slice(br#","outlets":["#);
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            match reg.position(item.outlet.id) {
+                Some(at) => buf.extend_from_slice(&self.heads[at]),
+                // An outlet of another snapshot cannot reach here (items come from `index`);
+                // if one did, serde writes it whole rather than a wrong one being copied.
+                None => {
+                    let mut j = item.to_json(reg, when);
+                    j.open_now = None;
+                    let bytes = serde_json::to_vec(&j).unwrap_or_default();
+                    buf.extend_from_slice(
+                        &bytes[..bytes.len().saturating_sub(OPEN_NOW_NULL.len())],
+                    );
+                }
+            }
+            // Rounded as `OutletJson::at` and `along` do, written by serde's own formatter.
+            if let Some(d) = item.distance_m {
+                buf.extend_from_slice(br#","distance_m":"#);
+                write_f64(buf, round_distance(d));
+            }
+            if let Some(a) = item.along_km {
+                buf.extend_from_slice(br#","along_km":"#);
+                write_f64(buf, round_along(a));
+            }
+            let open = item.outlet.hours.is_open_local(when.naive());
+            buf.extend_from_slice(if open {
+                br#","open_now":true}"#
+            } else {
+                br#","open_now":false}"#
+            });
+        }
+        buf.extend_from_slice(b"]}");
+    }
+}
+
+/// A finite number as serde_json writes it (distances are finite: checked inputs, geodesic
+/// formulas).
+fn write_f64(buf: &mut Vec<u8>, v: f64) {
+    // Writing into a Vec cannot fail.
+    let _ = CompactFormatter.write_f64(buf, v);
+}
+
+/// The rendering of the current snapshot, rebuilt when a request finds the index swapped.
+pub struct RenderCache {
+    current: ArcSwap<Rendered>,
+}
+
+impl RenderCache {
+    /// Renders `index` now, so the first request does not.
+    pub fn new(index: Arc<OutletIndex>) -> Self {
+        RenderCache {
+            current: ArcSwap::from_pointee(Rendered::new(index)),
+        }
+    }
+
+    /// The rendering of `index`. Holding the snapshot's `Arc` keeps a freed snapshot's address
+    /// from being mistaken for a new one. Two requests that find it stale may both render; the
+    /// results are equal.
+    pub fn of(&self, index: &Arc<OutletIndex>) -> Arc<Rendered> {
+        let current = self.current.load_full();
+        if Arc::ptr_eq(&current.index, index) {
+            return current;
+        }
+        let fresh = Arc::new(Rendered::new(Arc::clone(index)));
+        self.current.store(Arc::clone(&fresh));
+        fresh
+    }
+}
+
+/// The list as serde writes it: the reference the rendered bytes must equal.
+pub fn serde_list(reg: &Registry, items: &[Listed<'_>], when: LocalTime) -> Vec<u8> {
+    let list = OutletList {
+        count: items.len(),
+        outlets: items.iter().map(|l| l.to_json(reg, when)).collect(),
+    };
+    serde_json::to_vec(&list).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn bundled() -> Arc<OutletIndex> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let reg = crate::registry::load_dir(&dir).expect("bundled data");
+        Arc::new(OutletIndex::new(Arc::new(reg)))
+    }
+
+    #[test]
+    fn rendered_lists_equal_serde_for_every_bundled_outlet() {
+        let index = bundled();
+        let rendered = Rendered::new(Arc::clone(&index));
+        let reg = index.registry();
+        // A weekday evening and a Sunday morning: some outlets open, some closed, at each.
+        for t in [
+            Utc.with_ymd_and_hms(2026, 11, 24, 17, 30, 0).unwrap(),
+            Utc.with_ymd_and_hms(2026, 6, 7, 6, 15, 0).unwrap(),
+        ] {
+            let when = LocalTime::of(t);
+            let distances = [0.0, 0.04, 219.55, 1234.5678, 49_999.95, 1e6 / 3.0];
+            let items: Vec<Listed> = reg
+                .outlets()
+                .iter()
+                .enumerate()
+                .map(|(i, o)| Listed {
+                    outlet: o,
+                    distance_m: (i % 3 != 0).then(|| distances[i % distances.len()]),
+                    along_km: (i % 3 == 2).then_some(i as f64 * 0.1234567),
+                })
+                .collect();
+            let mut buf = Vec::new();
+            rendered.write_list(&mut buf, &items, when);
+            let want = serde_list(reg, &items, when);
+            assert_eq!(
+                String::from_utf8(buf).unwrap(),
+                String::from_utf8(want).unwrap()
+            );
+        }
+        let mut empty = Vec::new();
+        rendered.write_list(&mut empty, &[], LocalTime::now());
+        assert_eq!(empty, serde_list(reg, &[], LocalTime::now()));
+    }
+
+    #[test]
+    fn the_cache_follows_the_current_snapshot() {
+        let a = bundled();
+        let cache = RenderCache::new(Arc::clone(&a));
+        assert!(Arc::ptr_eq(cache.of(&a).index(), &a));
+        let first = cache.of(&a);
+        assert!(
+            Arc::ptr_eq(&first, &cache.of(&a)),
+            "no re-render while current"
+        );
+        let b = Arc::new(OutletIndex::new(Arc::clone(a.registry())));
+        assert!(
+            Arc::ptr_eq(cache.of(&b).index(), &b),
+            "re-rendered for a new snapshot"
+        );
+    }
+}
