@@ -106,7 +106,21 @@ async fn enrol(l: &SqlLedger) {
     l.enrol(hs, cards, None).await.expect("enrol");
 }
 
+/// In what order purchase times come.
+#[derive(Clone, Copy)]
+enum Order {
+    /// As they happen: times rise through the stream over 25 days, each up to 15 minutes late (a
+    /// till or a partner sending its purchases in batches). How a live day's million arrives.
+    Arrival,
+    /// Anywhere in 25 days: a month's backfill in no order, the worst case for the `at` index.
+    Random,
+}
+
 fn purchases(rng: &mut ChaCha8Rng, n: usize) -> Vec<Purchase> {
+    purchases_in(rng, n, Order::Arrival)
+}
+
+fn purchases_in(rng: &mut ChaCha8Rng, n: usize, order: Order) -> Vec<Purchase> {
     let chains = [
         "k-market",
         "k-supermarket",
@@ -118,9 +132,14 @@ fn purchases(rng: &mut ChaCha8Rng, n: usize) -> Vec<Purchase> {
         .with_ymd_and_hms(2026, 10, 1, 8, 0, 0)
         .single()
         .expect("valid date");
+    let span = 25 * 86_400;
     (0..n)
-        .map(|_| {
+        .map(|i| {
             let amount = rng.gen_range(100..20_000);
+            let second = match order {
+                Order::Arrival => (i as i64 * span / n as i64 - rng.gen_range(0..900)).max(0),
+                Order::Random => rng.gen_range(0..span),
+            };
             Purchase {
                 key: Uuid::now_v7(),
                 card: CardId(rng.gen_range(1..=HOUSEHOLDS) * 10 + rng.gen_range(1..=2)),
@@ -128,22 +147,45 @@ fn purchases(rng: &mut ChaCha8Rng, n: usize) -> Vec<Purchase> {
                 chain: ChainId::new(chains[rng.gen_range(0..chains.len())]).expect("slug"),
                 amount_cents: amount,
                 ineligible_cents: if rng.gen_bool(0.2) { amount / 4 } else { 0 },
-                at: start + chrono::Duration::seconds(rng.gen_range(0..25 * 86_400)),
+                at: start + chrono::Duration::seconds(second),
             }
         })
         .collect()
 }
 
+/// What the rows are inserted into.
+#[derive(Clone, Copy, PartialEq)]
+enum Table {
+    /// No key, no index: the limit.
+    Bare,
+    /// The purchases table's unique key and time index, nothing else: what storing a purchase
+    /// costs before any ledger logic.
+    Keyed,
+}
+
 /// The limit: the same rows into a bare table (no key, no index) with the same settings, the
-/// same multi-row statements, one transaction per batch.
-async fn bare_insert(db: &Db, rows: &[Purchase]) -> Duration {
+/// same multi-row statements, one transaction per batch. With [`Table::Keyed`], into a table
+/// with `ledger_purchases`' key and time index.
+async fn bare_insert(db: &Db, rows: &[Purchase], table: Table) -> Duration {
     const COLS: usize = 11;
     const ROWS: usize = 250; // as the ledger's `INSERT_ROWS`
-    let create = "CREATE TABLE IF NOT EXISTS bench_bare (key BYTEA, hash BIGINT, household BIGINT, card BIGINT, outlet BIGINT, \
-                  chain TEXT, amount BIGINT, ineligible BIGINT, at BIGINT, points BIGINT, campaign_points BIGINT)";
     let sqlite = matches!(db, Db::Sqlite(_));
+    let (name, key, tail) = match table {
+        Table::Bare => ("bench_bare", "key BYTEA", ""),
+        Table::Keyed => (
+            "bench_keyed",
+            "key BYTEA PRIMARY KEY",
+            if sqlite { " WITHOUT ROWID" } else { "" },
+        ),
+    };
+    let create = format!(
+        "CREATE TABLE IF NOT EXISTS {name} ({key}, hash BIGINT, household BIGINT, card BIGINT, \
+         outlet BIGINT, chain TEXT, amount BIGINT, ineligible BIGINT, at BIGINT, points BIGINT, \
+         campaign_points BIGINT){tail}"
+    );
+    let index = format!("CREATE INDEX IF NOT EXISTS {name}_at ON {name}(at)");
     let sql_for = |n: usize| {
-        let mut s = String::from("INSERT INTO bench_bare VALUES ");
+        let mut s = format!("INSERT INTO {name} VALUES ");
         for r in 0..n {
             if r > 0 {
                 s.push(',');
@@ -168,7 +210,10 @@ async fn bare_insert(db: &Db, rows: &[Purchase]) -> Duration {
     macro_rules! run {
         ($pool:expr) => {{
             let pool = $pool;
-            sqlx::query(create).execute(pool).await.expect("create");
+            sqlx::query(&create).execute(pool).await.expect("create");
+            if table == Table::Keyed {
+                sqlx::query(&index).execute(pool).await.expect("index");
+            }
             let t = Instant::now();
             for batch in rows.chunks(BATCH) {
                 let mut tx = pool.begin().await.expect("begin");
@@ -217,8 +262,23 @@ async fn figures(s: Setup) {
     }
     let batched = n as f64 / t.elapsed().as_secs_f64();
 
+    let rows = purchases_in(&mut rng, n, Order::Random);
+    let t = Instant::now();
+    for b in rows.chunks(BATCH) {
+        s.ledger.purchase_batch(b.to_vec()).await.expect("batch");
+    }
+    let backfill = n as f64 / t.elapsed().as_secs_f64();
+
     let bare_rows = purchases(&mut rng, n);
-    let bare = n as f64 / bare_insert(&s.db, &bare_rows).await.as_secs_f64();
+    let bare = n as f64
+        / bare_insert(&s.db, &bare_rows, Table::Bare)
+            .await
+            .as_secs_f64();
+    let keyed_rows = purchases(&mut rng, n);
+    let keyed = n as f64
+        / bare_insert(&s.db, &keyed_rows, Table::Keyed)
+            .await
+            .as_secs_f64();
 
     // Single purchases, one at a time: each waits for its own commit.
     let singles = purchases(&mut rng, 2_000);
@@ -260,10 +320,15 @@ async fn figures(s: Setup) {
     assert!(v.ok(), "verify after the benchmark: {v:?}");
 
     println!("{}:", s.name);
-    println!("  batched ingest (10,000 per call): {batched:>10.0} purchases/s");
+    println!("  batched ingest (10,000 per call): {batched:>10.0} purchases/s   (times in arrival order)");
+    println!("  the same, times in random order:  {backfill:>10.0} purchases/s   (a backfill)");
     println!(
         "  bare insert, same rows (limit):   {bare:>10.0} rows/s   (ledger = {:.0} % of the limit)",
         100.0 * batched / bare
+    );
+    println!(
+        "  keyed insert (key + time index):  {keyed:>10.0} rows/s   (ledger = {:.0} % of it)",
+        100.0 * batched / keyed
     );
     println!(
         "  single purchase, one client:      p50 {:.2} ms, p99 {:.2} ms",
@@ -299,7 +364,7 @@ fn criterion_benches(c: &mut Criterion, rt: &tokio::runtime::Runtime, s: &Setup)
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let rows = purchases(&mut rng, BATCH);
-                total += rt.block_on(bare_insert(&s.db, &rows));
+                total += rt.block_on(bare_insert(&s.db, &rows, Table::Bare));
             }
             total
         })

@@ -1,30 +1,19 @@
 //! The bulk purchase path: the idempotency lookups of a whole batch in a few statements, and the
-//! writes of its new purchases.
-//!
-//! A handful of purchases are written with multi-row INSERTs and [`post`]. A larger batch is
-//! bound once, into a per-connection temporary table (`ledger_stage`), the only statement whose
-//! size grows with the rows; set-based statements then copy it into `ledger_purchases`, derive
-//! its entries, and add its points to the balances aggregated per household, inside the database.
-//! The two paths write the same rows, in the same order (measured: the per-row round trips and
-//! bindings of the direct path cost more than half of batched ingest on SQLite).
+//! writes of its new purchases with multi-row INSERTs.
 
-use super::post::{self, post, Entry};
+use super::post::{self, HouseholdMoves, ProgrammeMoves};
 use super::sql::{in_list_from, multi_values, Arg, Tx};
 use super::store::ms;
 use super::types::{HouseholdId, Purchase, PurchaseReceipt, Unit};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-/// Keys per idempotency lookup (each is bound three times: 3,000 parameters, well under
-/// SQLite's 32,766).
-pub(crate) const LOOKUP_CHUNK: usize = 1_000;
+/// Keys per idempotency lookup (each is bound three times: 15,000 parameters, under SQLite's
+/// 32,766 and PostgreSQL's 65,535).
+pub(crate) const LOOKUP_CHUNK: usize = 5_000;
 /// Rows per multi-row INSERT.
 pub(crate) const INSERT_ROWS: usize = 250;
-/// Fewer new purchases than this are written directly, without the staging table (a single
-/// purchase is faster so).
-const STAGE_MIN: usize = 16;
 const PURCHASE_COLS: usize = 11;
-const STAGE_COLS: usize = 12;
 
 /// A new purchase of a batch, ready to write.
 pub(crate) struct Fresh<'a> {
@@ -88,13 +77,30 @@ pub(crate) async fn known_keys(tx: &mut Tx, keys: &[Vec<u8>]) -> Result<Known, s
     Ok(known)
 }
 
-/// Writes new purchases, their entries and their balance moves.
+/// Writes new purchases and moves their points into the cached balances: a purchase row is its
+/// own journal entry (from `programme/points-issued` to its household's points; see
+/// `ledger_journal` in migration 0006), so nothing else is written per purchase.
 pub(crate) async fn write(tx: &mut Tx, fresh: &[Fresh<'_>]) -> Result<(), sqlx::Error> {
-    if fresh.len() < STAGE_MIN {
-        direct(tx, fresh).await
-    } else {
-        staged(tx, fresh).await
+    let mut households = HouseholdMoves::new();
+    let mut issued = 0i64;
+    for chunk in fresh.chunks(INSERT_ROWS) {
+        let sql = multi_values(PURCHASE_TARGET, chunk.len(), PURCHASE_COLS, "");
+        let mut a = Vec::with_capacity(chunk.len() * PURCHASE_COLS);
+        for f in chunk {
+            purchase_args(f, &mut a);
+            let points = f.receipt.points + f.receipt.campaign_points;
+            if points > 0 {
+                households.entry(f.receipt.household.0).or_default().0 += points;
+                issued += points;
+            }
+        }
+        tx.exec(&sql, a).await?;
     }
+    let mut programme = ProgrammeMoves::new();
+    if issued > 0 {
+        programme.insert(post::POINTS_ISSUED, (Unit::Points, -issued));
+    }
+    post::move_balances(tx, &households, &programme).await
 }
 
 /// The purchase columns, in `ledger_purchases`' order.
@@ -114,132 +120,3 @@ fn purchase_args(f: &Fresh<'_>, a: &mut Vec<Arg>) {
 }
 
 const PURCHASE_TARGET: &str = "ledger_purchases (key, hash, household, card, outlet, chain, amount, ineligible, at, points, campaign_points)";
-
-async fn direct(tx: &mut Tx, fresh: &[Fresh<'_>]) -> Result<(), sqlx::Error> {
-    let mut entries = Vec::with_capacity(fresh.len() * 2);
-    for chunk in fresh.chunks(INSERT_ROWS) {
-        let sql = multi_values(PURCHASE_TARGET, chunk.len(), PURCHASE_COLS, "");
-        let mut a = Vec::with_capacity(chunk.len() * PURCHASE_COLS);
-        for f in chunk {
-            purchase_args(f, &mut a);
-            let r = f.receipt;
-            for (kind, amount) in [("purchase", r.points), ("campaign", r.campaign_points)] {
-                if amount > 0 {
-                    entries.push(Entry {
-                        key: Some(f.purchase.key),
-                        kind,
-                        unit: Unit::Points,
-                        household: r.household.0,
-                        to_household: true,
-                        programme: post::POINTS_ISSUED,
-                        amount,
-                        at: ms(f.purchase.at),
-                        valid_until: None,
-                    });
-                }
-            }
-        }
-        tx.exec(&sql, a).await?;
-    }
-    post(tx, &entries).await
-}
-
-/// Creates the connection's staging table if it is missing, and empties it.
-async fn stage_table(tx: &mut Tx) -> Result<(), sqlx::Error> {
-    if tx.is_postgres() {
-        // A DO block, not CREATE … IF NOT EXISTS, which sends a notice on every batch.
-        // ON COMMIT DELETE ROWS truncates it (temporary tables are never vacuumed).
-        tx.exec(
-            "DO $body$ BEGIN IF to_regclass('pg_temp.ledger_stage') IS NULL THEN \
-             CREATE TEMP TABLE ledger_stage (seq BIGINT NOT NULL, key BYTEA NOT NULL, \
-             hash BIGINT NOT NULL, household BIGINT NOT NULL, card BIGINT NOT NULL, \
-             outlet BIGINT NOT NULL, chain TEXT NOT NULL, amount BIGINT NOT NULL, \
-             ineligible BIGINT NOT NULL, at BIGINT NOT NULL, points BIGINT NOT NULL, \
-             campaign_points BIGINT NOT NULL) ON COMMIT DELETE ROWS; END IF; END $body$",
-            vec![],
-        )
-        .await?;
-    } else {
-        tx.exec(
-            "CREATE TEMP TABLE IF NOT EXISTS ledger_stage (seq INTEGER NOT NULL, \
-             key BLOB NOT NULL, hash INTEGER NOT NULL, household INTEGER NOT NULL, \
-             card INTEGER NOT NULL, outlet INTEGER NOT NULL, chain TEXT NOT NULL, \
-             amount INTEGER NOT NULL, ineligible INTEGER NOT NULL, at INTEGER NOT NULL, \
-             points INTEGER NOT NULL, campaign_points INTEGER NOT NULL)",
-            vec![],
-        )
-        .await?;
-    }
-    tx.exec("DELETE FROM ledger_stage", vec![]).await?;
-    Ok(())
-}
-
-async fn staged(tx: &mut Tx, fresh: &[Fresh<'_>]) -> Result<(), sqlx::Error> {
-    stage_table(tx).await?;
-    let mut seq = 0i64;
-    for chunk in fresh.chunks(INSERT_ROWS) {
-        let sql = multi_values(
-            "ledger_stage (seq, key, hash, household, card, outlet, chain, amount, ineligible, at, points, campaign_points)",
-            chunk.len(),
-            STAGE_COLS,
-            "",
-        );
-        let mut a = Vec::with_capacity(chunk.len() * STAGE_COLS);
-        for f in chunk {
-            a.push(Arg::I(seq));
-            seq += 1;
-            purchase_args(f, &mut a);
-        }
-        tx.exec(&sql, a).await?;
-    }
-    tx.exec(
-        &format!(
-            "INSERT INTO {PURCHASE_TARGET} SELECT key, hash, household, card, outlet, chain, \
-             amount, ineligible, at, points, campaign_points FROM ledger_stage ORDER BY seq"
-        ),
-        vec![],
-    )
-    .await?;
-    // The entries in the direct path's order: per purchase, its points, then its campaign's.
-    tx.exec(
-        "INSERT INTO ledger_entries (key, kind, unit, src, dst, amount, household, at, valid_until) \
-         SELECT key, kind, CAST($1 AS TEXT), CAST($2 AS TEXT), \
-         CAST($3 AS TEXT) || CAST(household AS TEXT) || CAST($4 AS TEXT), amount, household, at, \
-         CAST(NULL AS BIGINT) FROM (\
-         SELECT seq, 0 AS n, key, CAST($5 AS TEXT) AS kind, points AS amount, household, at \
-         FROM ledger_stage WHERE points > 0 \
-         UNION ALL SELECT seq, 1 AS n, key, CAST($6 AS TEXT) AS kind, campaign_points AS amount, \
-         household, at FROM ledger_stage WHERE campaign_points > 0) e ORDER BY seq, n",
-        vec![
-            Arg::from(Unit::Points.as_str()),
-            Arg::from(post::POINTS_ISSUED),
-            Arg::from("household/"),
-            Arg::from("/points"),
-            Arg::from("purchase"),
-            Arg::from("campaign"),
-        ],
-    )
-    .await?;
-    // In household order, so that concurrent PostgreSQL instances lock balance rows alike.
-    tx.exec(
-        "INSERT INTO ledger_balances (household, points, money) \
-         SELECT household, CAST(SUM(points + campaign_points) AS BIGINT), CAST(0 AS BIGINT) \
-         FROM ledger_stage WHERE points + campaign_points > 0 GROUP BY household ORDER BY household \
-         ON CONFLICT (household) DO UPDATE SET points = ledger_balances.points + excluded.points",
-        vec![],
-    )
-    .await?;
-    tx.exec(
-        "INSERT INTO ledger_programme (account, unit, balance) \
-         SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), -t FROM \
-         (SELECT CAST(SUM(points + campaign_points) AS BIGINT) AS t FROM ledger_stage) s \
-         WHERE t > 0 \
-         ON CONFLICT (account) DO UPDATE SET balance = ledger_programme.balance + excluded.balance",
-        vec![
-            Arg::from(post::POINTS_ISSUED),
-            Arg::from(Unit::Points.as_str()),
-        ],
-    )
-    .await?;
-    Ok(())
-}

@@ -45,14 +45,19 @@ pub(crate) fn household_account(h: i64, unit: Unit) -> String {
 
 const ENTRY_COLS: usize = 9;
 const ENTRY_ROWS: usize = 50;
-const BAL_ROWS: usize = 100;
+const BAL_ROWS: usize = 250;
+
+/// Households' balance moves (points, cents), in household order.
+pub(crate) type HouseholdMoves = BTreeMap<i64, (i64, i64)>;
+/// Programme accounts' balance moves, in account order.
+pub(crate) type ProgrammeMoves = BTreeMap<&'static str, (Unit, i64)>;
 
 /// Writes the entries and moves the cached balances by the same amounts.
 pub(crate) async fn post(tx: &mut Tx, entries: &[Entry]) -> Result<(), sqlx::Error> {
     // Ordered maps: rows are locked in key order, so concurrent instances on one PostgreSQL
     // cannot deadlock on each other's balance rows.
-    let mut households: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
-    let mut programme: BTreeMap<&'static str, (Unit, i64)> = BTreeMap::new();
+    let mut households = HouseholdMoves::new();
+    let mut programme = ProgrammeMoves::new();
     for chunk in entries.chunks(ENTRY_ROWS) {
         let sql = multi_values(
             "ledger_entries (key, kind, unit, src, dst, amount, household, at, valid_until)",
@@ -88,7 +93,18 @@ pub(crate) async fn post(tx: &mut Tx, entries: &[Entry]) -> Result<(), sqlx::Err
         }
         tx.exec(&sql, args).await?;
     }
-    let hs: Vec<(i64, (i64, i64))> = households.into_iter().collect();
+    move_balances(tx, &households, &programme).await
+}
+
+/// Moves the cached balances: each household's by its (points, cents), each programme account's
+/// by its amount. Rows are written in key order (the maps are ordered), so that concurrent
+/// instances on one PostgreSQL lock them alike and cannot deadlock.
+pub(crate) async fn move_balances(
+    tx: &mut Tx,
+    households: &HouseholdMoves,
+    programme: &ProgrammeMoves,
+) -> Result<(), sqlx::Error> {
+    let hs: Vec<(&i64, &(i64, i64))> = households.iter().collect();
     for chunk in hs.chunks(BAL_ROWS) {
         let sql = multi_values(
             "ledger_balances (household, points, money)",
@@ -99,21 +115,20 @@ pub(crate) async fn post(tx: &mut Tx, entries: &[Entry]) -> Result<(), sqlx::Err
         );
         let mut args = Vec::with_capacity(chunk.len() * 3);
         for (h, (p, m)) in chunk {
-            args.extend([Arg::I(*h), Arg::I(*p), Arg::I(*m)]);
+            args.extend([Arg::I(**h), Arg::I(*p), Arg::I(*m)]);
         }
         tx.exec(&sql, args).await?;
     }
     if !programme.is_empty() {
-        let ps: Vec<_> = programme.into_iter().collect();
         let sql = multi_values(
             "ledger_programme (account, unit, balance)",
-            ps.len(),
+            programme.len(),
             3,
             "ON CONFLICT (account) DO UPDATE SET balance = ledger_programme.balance + excluded.balance",
         );
-        let mut args = Vec::with_capacity(ps.len() * 3);
-        for (a, (u, d)) in ps {
-            args.extend([Arg::from(a), Arg::from(u.as_str()), Arg::I(d)]);
+        let mut args = Vec::with_capacity(programme.len() * 3);
+        for (a, (u, d)) in programme {
+            args.extend([Arg::from(*a), Arg::from(u.as_str()), Arg::I(*d)]);
         }
         tx.exec(&sql, args).await?;
     }

@@ -370,12 +370,52 @@ impl VerifyReport {
 
 /// A 63-bit content hash of a write, for "same key, same content?".
 pub(crate) fn content_hash<T: Serialize>(kind: &str, v: &T) -> i64 {
-    let mut h = Sha256::new();
-    h.update(kind.as_bytes());
+    /// Feeds what serde writes straight into the hash (the same bytes as hashing the JSON text,
+    /// without building it).
+    struct Hashing(Sha256);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut h = Hashing(Sha256::new());
+    h.0.update(kind.as_bytes());
     // Serialising our own plain structs to JSON cannot fail.
-    h.update(serde_json::to_vec(v).unwrap_or_default());
-    let d = h.finalize();
+    let _ = serde_json::to_writer(&mut h, v);
+    let d = h.0.finalize();
     let mut b = [0u8; 8];
     b.copy_from_slice(&d[..8]);
     (u64::from_le_bytes(b) >> 1) as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Stored hashes must keep matching: the hash is of the kind and the JSON text, however the
+    /// text reaches the hasher.
+    #[test]
+    fn content_hash_is_sha256_of_the_kind_and_the_json_text() {
+        let p = serde_json::json!({
+            "key": "0190f1c2-3b4a-7c5d-8e6f-0123456789ab",
+            "card": 11,
+            "outlet": 42,
+            "chain": "k-market",
+            "amount_cents": 12_345,
+            "ineligible_cents": 0,
+            "at": "2026-10-07T10:00:00Z",
+            "note": "Ääkkösiä \"lainattu\"",
+        });
+        let mut h = Sha256::new();
+        h.update(b"purchase");
+        h.update(serde_json::to_vec(&p).unwrap());
+        let d = h.finalize();
+        let want = (u64::from_le_bytes(d[..8].try_into().unwrap()) >> 1) as i64;
+        assert_eq!(content_hash("purchase", &p), want);
+        assert_ne!(content_hash("return", &p), want);
+    }
 }

@@ -1,5 +1,8 @@
-//! `verify`: rebuilds every balance from the entries, compares with the cached balances and
+//! `verify`: rebuilds every balance from the journal, compares with the cached balances and
 //! checks that the books balance (every unit's accounts sum to zero).
+//!
+//! The journal (`ledger_journal`, a view) is `ledger_entries` and the purchases, each of which
+//! is its own entry of its points and campaign points.
 
 use super::error::LedgerError;
 use super::sql::Tx;
@@ -16,14 +19,14 @@ pub(crate) async fn verify(tx: &mut Tx) -> Result<VerifyReport, LedgerError> {
         }
     };
     let entries = tx
-        .one("SELECT COUNT(*) FROM ledger_entries", vec![])
+        .one("SELECT COUNT(*) FROM ledger_journal", vec![])
         .await?
         .map_or(Ok(0), |r| r.i64(0))?;
 
     // Each entry: one household account (of its household, in its unit) and one programme account.
     let malformed = tx
         .one(
-            "SELECT COUNT(*) FROM ledger_entries WHERE amount <= 0 OR unit NOT IN ('points', 'cents') OR NOT ( \
+            "SELECT COUNT(*) FROM ledger_journal WHERE amount <= 0 OR unit NOT IN ('points', 'cents') OR NOT ( \
                (src LIKE 'programme/%' AND dst = 'household/' || CAST(household AS TEXT) || CASE unit WHEN 'points' THEN '/points' ELSE '/money' END) \
             OR (dst LIKE 'programme/%' AND src = 'household/' || CAST(household AS TEXT) || CASE unit WHEN 'points' THEN '/points' ELSE '/money' END))",
             vec![],
@@ -40,7 +43,7 @@ pub(crate) async fn verify(tx: &mut Tx) -> Result<VerifyReport, LedgerError> {
     for r in tx
         .fetch(
             "SELECT household, unit, CAST(SUM(CASE WHEN dst LIKE 'household/%' THEN amount ELSE -amount END) AS BIGINT) \
-             FROM ledger_entries GROUP BY household, unit",
+             FROM ledger_journal GROUP BY household, unit",
             vec![],
         )
         .await?
@@ -84,8 +87,8 @@ pub(crate) async fn verify(tx: &mut Tx) -> Result<VerifyReport, LedgerError> {
     for r in tx
         .fetch(
             "SELECT acc, CAST(SUM(v) AS BIGINT) FROM ( \
-               SELECT src AS acc, -amount AS v FROM ledger_entries WHERE src LIKE 'programme/%' \
-               UNION ALL SELECT dst AS acc, amount AS v FROM ledger_entries WHERE dst LIKE 'programme/%') x \
+               SELECT src AS acc, -amount AS v FROM ledger_journal WHERE src LIKE 'programme/%' \
+               UNION ALL SELECT dst AS acc, amount AS v FROM ledger_journal WHERE dst LIKE 'programme/%') x \
              GROUP BY acc",
             vec![],
         )
@@ -119,16 +122,8 @@ pub(crate) async fn verify(tx: &mut Tx) -> Result<VerifyReport, LedgerError> {
         }
     }
 
-    // Purchases and returns against their entries.
+    // Returns against their entries (a purchase is its own entry: nothing to compare).
     let pairs = [
-        (
-            "SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM ledger_purchases",
-            "purchase",
-        ),
-        (
-            "SELECT CAST(COALESCE(SUM(campaign_points), 0) AS BIGINT) FROM ledger_purchases",
-            "campaign",
-        ),
         (
             "SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM ledger_returns",
             "return",
@@ -142,7 +137,7 @@ pub(crate) async fn verify(tx: &mut Tx) -> Result<VerifyReport, LedgerError> {
         let rows = tx.one(sql, vec![]).await?.map_or(Ok(0), |r| r.i64(0))?;
         let ent = tx
             .one(
-                "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger_entries WHERE kind = $1",
+                "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger_journal WHERE kind = $1",
                 vec![kind.into()],
             )
             .await?

@@ -132,6 +132,7 @@ on_both_backends!(
     same_key_same_content_exists_and_other_content_conflicts,
     concurrent_writers_to_one_household_lose_no_update,
     verify_detects_a_tampered_cached_balance,
+    verify_detects_a_tampered_purchase,
     a_batch_with_one_bad_purchase_writes_nothing,
     a_large_batch_writes_exactly_what_single_purchases_write,
     writes_dated_in_a_closed_month_are_refused,
@@ -717,6 +718,35 @@ async fn verify_detects_a_tampered_cached_balance<L: Ledger>(l: &L, db: &Db) {
         "{v:?}"
     );
     assert_eq!(v.points_sum, 1, "the books no longer balance");
+}
+
+/// A purchase row is its own journal entry: changing its points makes the journal disagree with
+/// the cached balance.
+async fn verify_detects_a_tampered_purchase<L: Ledger>(l: &L, db: &Db) {
+    household(l, 1).await;
+    l.purchase(purchase(11, "k-market", 5_000, 0, at(2026, 10, 3)))
+        .await
+        .unwrap();
+    let v = l.verify().await.unwrap();
+    assert!(v.ok(), "{v:?}");
+    assert_eq!(v.entries, 1, "the purchase is the journal's one entry");
+    let sql = "UPDATE ledger_purchases SET points = points + 7";
+    match db {
+        Db::Sqlite(p) => {
+            sqlx::query(sql).execute(p).await.unwrap();
+        }
+        Db::Postgres(p) => {
+            sqlx::query(sql).execute(p).await.unwrap();
+        }
+    }
+    let v = l.verify().await.unwrap();
+    assert!(!v.ok());
+    assert!(
+        v.problems
+            .iter()
+            .any(|p| p.contains("household 1") && p.contains("entries give 57 points")),
+        "{v:?}"
+    );
 }
 
 async fn a_batch_with_one_bad_purchase_writes_nothing<L: Ledger>(l: &L, _: &Db) {
