@@ -1,5 +1,5 @@
-//! The bulk purchase path: the idempotency lookups of a whole batch in a few statements, and the
-//! writes of its new purchases with multi-row INSERTs.
+//! The bulk purchase path: the idempotency lookups of a whole batch in a few statements, the
+//! writes of its new purchases with multi-row INSERTs, and their balance moves.
 
 use super::post::{self, HouseholdMoves, ProgrammeMoves};
 use super::sql::{in_list_from, multi_values, Arg, Tx};
@@ -8,8 +8,8 @@ use super::types::{HouseholdId, Purchase, PurchaseReceipt, Unit};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-/// Keys per idempotency lookup (each is bound three times: 15,000 parameters, under SQLite's
-/// 32,766 and PostgreSQL's 65,535).
+/// Keys per idempotency lookup (bound at most twice: 10,000 parameters, under SQLite's 32,766
+/// and PostgreSQL's 65,535).
 pub(crate) const LOOKUP_CHUNK: usize = 5_000;
 /// Rows per multi-row INSERT.
 pub(crate) const INSERT_ROWS: usize = 250;
@@ -23,78 +23,95 @@ pub(crate) struct Fresh<'a> {
     pub receipt: PurchaseReceipt,
 }
 
-/// What the database already holds under a batch's keys.
-pub(crate) struct Known {
-    /// Stored purchases: key → (content hash, receipt).
-    pub stored: HashMap<Uuid, (i64, PurchaseReceipt)>,
-    /// Keys taken by other kinds of write (returns, redemptions, corrections, campaigns).
-    pub foreign: HashSet<Uuid>,
-}
+/// A stored purchase as an idempotent answer needs it: content hash and receipt.
+pub(crate) type Stored = HashMap<Uuid, (i64, PurchaseReceipt)>;
 
-/// Looks every key up in the purchases, the returns and the other requests: one statement per
-/// [`LOOKUP_CHUNK`] keys.
-pub(crate) async fn known_keys(tx: &mut Tx, keys: &[Vec<u8>]) -> Result<Known, sqlx::Error> {
-    let mut known = Known {
-        stored: HashMap::new(),
-        foreign: HashSet::new(),
-    };
+/// The purchases stored under any of `keys`: one statement per [`LOOKUP_CHUNK`] keys.
+pub(crate) async fn stored_purchases(tx: &mut Tx, keys: &[Vec<u8>]) -> Result<Stored, sqlx::Error> {
+    let mut stored = Stored::new();
     for chunk in keys.chunks(LOOKUP_CHUNK) {
-        // Three lists of their own placeholders ($1…$n, $n+1…$2n, …), the keys bound three
-        // times: parameters in order bind without a name search on SQLite (see `sqlite::numbered`).
-        let n = chunk.len();
-        let [l1, l2, l3] = [0, n, 2 * n].map(|from| in_list_from(from, n));
         let sql = format!(
-            "SELECT key, hash, household, points, campaign_points, CAST(0 AS BIGINT) \
-             FROM ledger_purchases WHERE key IN {l1} \
-             UNION ALL SELECT key, CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), \
-             CAST(0 AS BIGINT), CAST(1 AS BIGINT) FROM ledger_requests WHERE key IN {l2} \
-             UNION ALL SELECT key, CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), \
-             CAST(0 AS BIGINT), CAST(1 AS BIGINT) FROM ledger_returns WHERE key IN {l3}"
+            "SELECT key, hash, household, points, campaign_points FROM ledger_purchases \
+             WHERE key IN {}",
+            in_list_from(0, chunk.len())
         );
-        let args = (0..3)
-            .flat_map(|_| chunk.iter().map(|k| Arg::B(k.clone())))
-            .collect();
-        let rows = tx.fetch(&sql, args).await?;
-        for r in rows {
-            let key = r.uuid(0)?;
-            if r.i64(5)? == 1 {
-                known.foreign.insert(key);
-            } else {
-                known.stored.insert(
-                    key,
-                    (
-                        r.i64(1)?,
-                        PurchaseReceipt {
-                            household: HouseholdId(r.i64(2)?),
-                            points: r.i64(3)?,
-                            campaign_points: r.i64(4)?,
-                        },
-                    ),
-                );
-            }
+        let args = chunk.iter().map(|k| Arg::B(k.clone())).collect();
+        for r in tx.fetch(&sql, args).await? {
+            let receipt = PurchaseReceipt {
+                household: HouseholdId(r.i64(2)?),
+                points: r.i64(3)?,
+                campaign_points: r.i64(4)?,
+            };
+            stored.insert(r.uuid(0)?, (r.i64(1)?, receipt));
         }
     }
-    Ok(known)
+    Ok(stored)
 }
 
-/// Writes new purchases and moves their points into the cached balances: a purchase row is its
-/// own journal entry (from `programme/points-issued` to its household's points; see
-/// `ledger_journal` in migration 0006), so nothing else is written per purchase.
-pub(crate) async fn write(tx: &mut Tx, fresh: &[Fresh<'_>]) -> Result<(), sqlx::Error> {
-    let mut households = HouseholdMoves::new();
-    let mut issued = 0i64;
+/// The keys among `keys` that other kinds of write took (returns, redemptions, corrections,
+/// campaigns): one statement per [`LOOKUP_CHUNK`] keys, over those writes' small tables.
+pub(crate) async fn foreign_keys(
+    tx: &mut Tx,
+    keys: &[Vec<u8>],
+) -> Result<HashSet<Uuid>, sqlx::Error> {
+    let mut foreign = HashSet::new();
+    for chunk in keys.chunks(LOOKUP_CHUNK) {
+        // Two lists of their own placeholders ($1…$n, $n+1…$2n), the keys bound twice:
+        // parameters in order bind without a name search on SQLite (see `sqlite::numbered`).
+        let n = chunk.len();
+        let sql = format!(
+            "SELECT key FROM ledger_requests WHERE key IN {} \
+             UNION ALL SELECT key FROM ledger_returns WHERE key IN {}",
+            in_list_from(0, n),
+            in_list_from(n, n)
+        );
+        let args = (0..2)
+            .flat_map(|_| chunk.iter().map(|k| Arg::B(k.clone())))
+            .collect();
+        for r in tx.fetch(&sql, args).await? {
+            foreign.insert(r.uuid(0)?);
+        }
+    }
+    Ok(foreign)
+}
+
+/// Inserts new purchases with multi-row INSERTs; the number of rows written. With
+/// `skip_stored`, a purchase whose key is already stored is skipped instead of failing the
+/// statement (the caller compares the count).
+pub(crate) async fn insert(
+    tx: &mut Tx,
+    fresh: &[Fresh<'_>],
+    skip_stored: bool,
+) -> Result<u64, sqlx::Error> {
+    let tail = if skip_stored {
+        "ON CONFLICT (key) DO NOTHING"
+    } else {
+        ""
+    };
+    let mut written = 0;
     for chunk in fresh.chunks(INSERT_ROWS) {
-        let sql = multi_values(PURCHASE_TARGET, chunk.len(), PURCHASE_COLS, "");
+        let sql = multi_values(PURCHASE_TARGET, chunk.len(), PURCHASE_COLS, tail);
         let mut a = Vec::with_capacity(chunk.len() * PURCHASE_COLS);
         for f in chunk {
             purchase_args(f, &mut a);
-            let points = f.receipt.points + f.receipt.campaign_points;
-            if points > 0 {
-                households.entry(f.receipt.household.0).or_default().0 += points;
-                issued += points;
-            }
         }
-        tx.exec(&sql, a).await?;
+        written += tx.exec(&sql, a).await?;
+    }
+    Ok(written)
+}
+
+/// Moves the new purchases' points into the cached balances: a purchase row is its own journal
+/// entry (from `programme/points-issued` to its household's points; see `ledger_journal` in
+/// migration 0006), so nothing else is written per purchase.
+pub(crate) async fn move_points(tx: &mut Tx, fresh: &[Fresh<'_>]) -> Result<(), sqlx::Error> {
+    let mut households = HouseholdMoves::new();
+    let mut issued = 0i64;
+    for f in fresh {
+        let points = f.receipt.points + f.receipt.campaign_points;
+        if points > 0 {
+            households.entry(f.receipt.household.0).or_default().0 += points;
+            issued += points;
+        }
     }
     let mut programme = ProgrammeMoves::new();
     if issued > 0 {

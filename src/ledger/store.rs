@@ -146,7 +146,27 @@ fn validate_purchase(p: &Purchase) -> Result<(), LedgerError> {
     Ok(())
 }
 
+/// PostgreSQL batches at least this large try the insert before looking keys up (see
+/// [`purchases`]); a smaller one looks up first, which takes fewer statements.
+const OPTIMISTIC_MIN: usize = 16;
+
+/// One answer per purchase of a batch, and the new ones to write.
+type Plan<'a> = (
+    Vec<Result<Written<PurchaseReceipt>, LedgerError>>,
+    Vec<bulk::Fresh<'a>>,
+);
+
 /// Records purchases in bulk; one answer per item, in order.
+///
+/// On PostgreSQL a resend is rare, so a large batch is first written as if every key were new:
+/// `ON CONFLICT DO NOTHING` skips a stored one, and only if the insert wrote fewer rows than it
+/// was given is it undone (to a savepoint) and the batch planned again with every key looked
+/// up. Items refused before the insert (an unknown card, a closed month) are looked up first: a
+/// resend of a stored purchase answers "exists" even when it could no longer be written.
+/// Measured with `benches/ledger.sh`: 92k -> 96k purchases/s in arrival order, 68k -> 95k for a
+/// random-order backfill. SQLite looks up first: its savepoint copies every page the insert
+/// first touches (a backfill went 82k -> 70k) and its lookup of keys the insert then writes is
+/// cheap (215k either way).
 pub(crate) async fn purchases(
     tx: &mut Tx,
     rules: &Rules,
@@ -155,15 +175,51 @@ pub(crate) async fn purchases(
     items: &[&Purchase],
 ) -> Result<Vec<Result<Written<PurchaseReceipt>, LedgerError>>, sqlx::Error> {
     let keys: Vec<Vec<u8>> = items.iter().map(|p| p.key.as_bytes().to_vec()).collect();
-    let hashes: Vec<i64> = items.iter().map(|p| content_hash("purchase", p)).collect();
+    let batch = Batch {
+        items,
+        hashes: items.iter().map(|p| content_hash("purchase", p)).collect(),
+        foreign: bulk::foreign_keys(tx, &keys).await?,
+        keys: &keys,
+    };
+    cache_cards(tx, cache, items).await?;
+    let plan = |stored: &bulk::Stored| batch.plan(rules, cache, ctx, stored);
 
-    // Purchases already stored under these keys, and keys other writes took.
-    let bulk::Known {
-        mut stored,
-        foreign,
-    } = bulk::known_keys(tx, &keys).await?;
+    if tx.is_postgres() && items.len() >= OPTIMISTIC_MIN {
+        let (mut out, mut fresh) = plan(&bulk::Stored::new());
+        let refused: Vec<Vec<u8>> = out
+            .iter()
+            .zip(&keys)
+            .filter(|(a, _)| matches!(a, Err(e) if !matches!(e, LedgerError::Conflict(_))))
+            .map(|(_, k)| k.clone())
+            .collect();
+        if !refused.is_empty() {
+            (out, fresh) = plan(&bulk::stored_purchases(tx, &refused).await?);
+        }
+        tx.exec("SAVEPOINT ledger_purchases", vec![]).await?;
+        if bulk::insert(tx, &fresh, true).await? == fresh.len() as u64 {
+            tx.exec("RELEASE SAVEPOINT ledger_purchases", vec![])
+                .await?;
+            bulk::move_points(tx, &fresh).await?;
+            return Ok(out);
+        }
+        // Some keys were stored already: undo and plan again knowing every stored key.
+        tx.exec("ROLLBACK TO SAVEPOINT ledger_purchases", vec![])
+            .await?;
+        tx.exec("RELEASE SAVEPOINT ledger_purchases", vec![])
+            .await?;
+    }
+    let (out, fresh) = plan(&bulk::stored_purchases(tx, &keys).await?);
+    bulk::insert(tx, &fresh, false).await?;
+    bulk::move_points(tx, &fresh).await?;
+    Ok(out)
+}
 
-    // Cards not yet cached.
+/// Looks up the household of every card of `items` not cached yet.
+async fn cache_cards(
+    tx: &mut Tx,
+    cache: &mut Cache,
+    items: &[&Purchase],
+) -> Result<(), sqlx::Error> {
     let missing: Vec<i64> = {
         let mut seen = HashSet::new();
         items
@@ -184,51 +240,67 @@ pub(crate) async fn purchases(
             cache.cards.insert(r.i64(0)?, r.i64(1)?);
         }
     }
+    Ok(())
+}
 
-    let mut out = Vec::with_capacity(items.len());
-    let mut fresh: Vec<bulk::Fresh> = Vec::new();
-    for (i, p) in items.iter().enumerate() {
-        let answer = (|| {
-            if let Some((h, receipt)) = stored.get(&p.key) {
-                return if *h == hashes[i] {
-                    Ok(exists(*receipt))
-                } else {
-                    Err(LedgerError::Conflict(p.key.to_string()))
-                };
+/// A batch of purchases with their keys, content hashes and the keys other writes took.
+struct Batch<'a> {
+    items: &'a [&'a Purchase],
+    keys: &'a [Vec<u8>],
+    hashes: Vec<i64>,
+    foreign: HashSet<Uuid>,
+}
+
+impl<'a> Batch<'a> {
+    /// Answers every item given the purchases `stored` under its keys, and lists the new
+    /// purchases to write. A key repeated inside the batch answers like a stored one after its
+    /// first copy.
+    fn plan(&self, rules: &Rules, cache: &Cache, ctx: &Ctx, stored: &bulk::Stored) -> Plan<'a> {
+        let (items, keys, hashes, foreign) = (self.items, self.keys, &self.hashes, &self.foreign);
+        let mut seen: HashMap<Uuid, (i64, PurchaseReceipt)> = HashMap::new();
+        let mut out = Vec::with_capacity(items.len());
+        let mut fresh: Vec<bulk::Fresh> = Vec::with_capacity(items.len());
+        for (i, p) in items.iter().enumerate() {
+            let answer = (|| {
+                if let Some((h, receipt)) = stored.get(&p.key).or_else(|| seen.get(&p.key)) {
+                    return if *h == hashes[i] {
+                        Ok(exists(*receipt))
+                    } else {
+                        Err(LedgerError::Conflict(p.key.to_string()))
+                    };
+                }
+                if foreign.contains(&p.key) {
+                    return Err(LedgerError::Conflict(p.key.to_string()));
+                }
+                validate_purchase(p)?;
+                let household = *cache
+                    .cards
+                    .get(&p.card.0)
+                    .ok_or(LedgerError::UnknownCard(p.card))?;
+                ctx.check_open(p.at)?;
+                let points = rules.base_points(p.amount_cents - p.ineligible_cents);
+                let campaign_points = ctx.campaign_points(p.chain.as_str(), ms(p.at), points);
+                Ok(created(PurchaseReceipt {
+                    household: HouseholdId(household),
+                    points,
+                    campaign_points,
+                }))
+            })();
+            if let Ok(w) = &answer {
+                if w.status == WriteStatus::Created {
+                    seen.insert(p.key, (hashes[i], w.value));
+                    fresh.push(bulk::Fresh {
+                        purchase: p,
+                        key: &keys[i],
+                        hash: hashes[i],
+                        receipt: w.value,
+                    });
+                }
             }
-            if foreign.contains(&p.key) {
-                return Err(LedgerError::Conflict(p.key.to_string()));
-            }
-            validate_purchase(p)?;
-            let household = *cache
-                .cards
-                .get(&p.card.0)
-                .ok_or(LedgerError::UnknownCard(p.card))?;
-            ctx.check_open(p.at)?;
-            let points = rules.base_points(p.amount_cents - p.ineligible_cents);
-            let campaign_points = ctx.campaign_points(p.chain.as_str(), ms(p.at), points);
-            Ok(created(PurchaseReceipt {
-                household: HouseholdId(household),
-                points,
-                campaign_points,
-            }))
-        })();
-        if let Ok(w) = &answer {
-            if w.status == WriteStatus::Created {
-                // A key repeated inside the batch: the later copies answer like a stored one.
-                stored.insert(p.key, (hashes[i], w.value));
-                fresh.push(bulk::Fresh {
-                    purchase: p,
-                    key: &keys[i],
-                    hash: hashes[i],
-                    receipt: w.value,
-                });
-            }
+            out.push(answer);
         }
-        out.push(answer);
+        (out, fresh)
     }
-    bulk::write(tx, &fresh).await?;
-    Ok(out)
 }
 
 /// Is `key` taken by a purchase or return (for writes kept in `ledger_requests`)?

@@ -133,6 +133,7 @@ on_both_backends!(
     concurrent_writers_to_one_household_lose_no_update,
     verify_detects_a_tampered_cached_balance,
     verify_detects_a_tampered_purchase,
+    a_resent_batch_answers_its_stored_purchases_as_stored,
     a_batch_with_one_bad_purchase_writes_nothing,
     a_large_batch_writes_exactly_what_single_purchases_write,
     writes_dated_in_a_closed_month_are_refused,
@@ -747,6 +748,52 @@ async fn verify_detects_a_tampered_purchase<L: Ledger>(l: &L, db: &Db) {
             .any(|p| p.contains("household 1") && p.contains("entries give 57 points")),
         "{v:?}"
     );
+}
+
+/// Batches are written as if every key were new and looked up only when the insert skipped a
+/// stored one (`store::purchases`): resends mixed with new purchases, a changed resend, and
+/// resends that could no longer be written (their month closed) must all answer as stored.
+async fn a_resent_batch_answers_its_stored_purchases_as_stored<L: Ledger>(l: &L, _: &Db) {
+    household(l, 1).await;
+    let october: Vec<Purchase> = (0..20)
+        .map(|i| purchase(11, "k-market", 1_000 + i * 100, 0, at(2026, 10, 3)))
+        .collect();
+    let first = l.purchase_batch(october.clone()).await.unwrap();
+    assert!(first.iter().all(|w| w.status == WriteStatus::Created));
+
+    let mut mixed = october[..10].to_vec();
+    mixed.extend((0..20).map(|_| purchase(12, "k-market", 2_000, 0, at(2026, 10, 4))));
+    let w = l.purchase_batch(mixed).await.unwrap();
+    for (i, w) in w.iter().enumerate() {
+        if i < 10 {
+            assert_eq!(w.status, WriteStatus::Exists, "item {i}");
+            assert_eq!(w.value, first[i].value, "item {i}");
+        } else {
+            assert_eq!(w.status, WriteStatus::Created, "item {i}");
+        }
+    }
+    let want = first.iter().map(|w| w.value.points).sum::<i64>() + 20 * 20;
+    assert_eq!(l.balance(HouseholdId(1)).await.unwrap().points, want);
+
+    let mut changed = october.clone();
+    changed[5].amount_cents += 1;
+    let err = l.purchase_batch(changed).await.unwrap_err();
+    assert!(
+        matches!(&err, LedgerError::BatchItem { index: 5, source } if matches!(**source, LedgerError::Conflict(_))),
+        "{err:?}"
+    );
+    assert_eq!(l.balance(HouseholdId(1)).await.unwrap().points, want);
+
+    l.month_end(month("2026-10")).await.unwrap();
+    let mut late = october.clone();
+    late.extend((0..20).map(|_| purchase(11, "k-market", 500, 0, at(2026, 11, 2))));
+    let w = l.purchase_batch(late).await.unwrap();
+    assert!(
+        w[..20].iter().all(|w| w.status == WriteStatus::Exists),
+        "{w:?}"
+    );
+    assert!(w[20..].iter().all(|w| w.status == WriteStatus::Created));
+    assert_verified(l).await;
 }
 
 async fn a_batch_with_one_bad_purchase_writes_nothing<L: Ledger>(l: &L, _: &Db) {
