@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod config;
 pub mod crs;
+pub mod csvin;
 pub mod db;
 pub mod density;
 pub mod error;

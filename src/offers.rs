@@ -226,13 +226,13 @@ pub fn load_csv(path: &std::path::Path) -> Result<OfferBook, OffersError> {
         field,
         reason,
     };
-    let file = std::fs::File::open(path).map_err(|source| OffersError::Io {
+    let bytes = crate::csvin::read(path).map_err(|source| OffersError::Io {
         path: path.to_path_buf(),
         source,
     })?;
     let mut rdr = ::csv::ReaderBuilder::new()
         .trim(::csv::Trim::All)
-        .from_reader(file);
+        .from_reader(bytes.as_slice());
     let csv_err = |e: ::csv::Error| bad(e.position().map_or(1, |p| p.line()), "row", e.to_string());
     let headers = rdr.headers().map_err(csv_err)?.clone();
     let mut offers = Vec::new();

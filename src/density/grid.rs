@@ -135,7 +135,7 @@ impl Grid {
             path: path.to_path_buf(),
             source,
         };
-        let bytes = std::fs::read(path).map_err(io)?;
+        let bytes = crate::csvin::read(path).map_err(io)?;
         let mut rdr = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .flexible(false)
@@ -149,7 +149,7 @@ impl Grid {
             .headers()
             .map_err(csv_err)?
             .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
+            .map(|h| h.to_ascii_lowercase())
             .collect();
         let find = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
         let missing = |wanted| DensityError::MissingColumn {

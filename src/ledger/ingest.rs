@@ -115,10 +115,10 @@ pub fn read_ledger_file(path: &Path) -> Result<LedgerFile, IngestError> {
         path: path.to_path_buf(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
+    let bytes = crate::csvin::read(path).map_err(io)?;
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_reader(file);
+        .from_reader(bytes.as_slice());
     let header = rdr
         .headers()
         .map_err(|e| IngestError::BadRow {
@@ -241,5 +241,35 @@ pub fn read_ledger_file(path: &Path) -> Result<LedgerFile, IngestError> {
             path: path.to_path_buf(),
             found: header,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spreadsheet_export_reads_with_its_real_line_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("purchases.csv");
+        // A byte order mark and CRLF line ends, as spreadsheets write "CSV UTF-8".
+        let row = "0190f1c2-3b4a-7c5d-8e6f-0123456789ab,11,42,k-market,1234,0,2026-10-07T10:00:00Z";
+        let body = format!("\u{feff}{PURCHASES_HEADER}\r\n{row}\r\n");
+        std::fs::write(&path, body).unwrap();
+        match read_ledger_file(&path).unwrap() {
+            LedgerFile::Purchases(rows) => {
+                assert_eq!(rows.len(), 1);
+                assert_eq!(rows[0].0, 2, "line numbers count the header line");
+                assert_eq!(rows[0].1.amount_cents, 1234);
+            }
+            LedgerFile::Cards(..) => panic!("read as cards"),
+        }
+        let bad = format!(
+            "\u{feff}{PURCHASES_HEADER}\r\n{row}\r\n{}\r\n",
+            row.replace("1234", "12x")
+        );
+        std::fs::write(&path, bad).unwrap();
+        let e = read_ledger_file(&path).unwrap_err().to_string();
+        assert!(e.contains(":3:") || e.contains("line 3"), "{e}");
     }
 }

@@ -32,7 +32,7 @@ struct Table {
 }
 
 fn read(path: &Path) -> Result<Table, PlanError> {
-    let text = std::fs::read(path).map_err(|source| PlanError::Io {
+    let text = crate::csvin::read(path).map_err(|source| PlanError::Io {
         path: path.to_path_buf(),
         source,
     })?;
@@ -49,7 +49,7 @@ fn read(path: &Path) -> Result<Table, PlanError> {
         .headers()
         .map_err(e)?
         .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .map(|h| h.to_ascii_lowercase())
         .collect();
     let mut rows = Vec::new();
     for rec in r.records() {

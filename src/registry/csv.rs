@@ -47,7 +47,7 @@ pub(crate) fn read_table(path: &Path) -> Result<Table, LoadError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let body = crate::csvin::normalise(&bytes);
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(LoadError::Empty {
             path: path.to_path_buf(),
@@ -58,7 +58,7 @@ pub(crate) fn read_table(path: &Path) -> Result<Table, LoadError> {
         .has_headers(false)
         .flexible(true)
         .trim(::csv::Trim::All)
-        .from_reader(body);
+        .from_reader(&*body);
     let csv_err = |e: ::csv::Error| LoadError::Csv {
         path: path.to_path_buf(),
         line: e.position().map_or(0, |p| p.line()),
