@@ -73,6 +73,9 @@ pub enum StartError {
     /// The metrics registry could not be set up.
     #[error("setting up metrics: {0}")]
     Metrics(String),
+    /// The task reading the bundled data for the first import panicked or was cancelled.
+    #[error("the import task failed: {0}")]
+    ImportTask(String),
     /// The ledger could not be started or seeded with the bundled offers.
     #[error("starting the ledger")]
     Ledger(#[from] LedgerError),
@@ -335,7 +338,7 @@ pub async fn bootstrap(settings: &Settings) -> Result<Bootstrapped, StartError> 
         let dir = settings.data_dir.clone();
         let reg = tokio::task::spawn_blocking(move || crate::registry::load_dir(&dir))
             .await
-            .map_err(|e| StartError::Metrics(format!("import task failed: {e}")))??;
+            .map_err(|e| StartError::ImportTask(e.to_string()))??;
         if store.import_if_empty(&reg).await? {
             tracing::info!(
                 outlets = reg.outlets().len(),
