@@ -47,6 +47,7 @@ mod error;
 mod http_support;
 mod ingest;
 mod month_end;
+pub mod offer_cache;
 mod offers;
 mod post;
 pub(crate) mod postgres;
@@ -67,7 +68,7 @@ pub use writer::Progress;
 
 use crate::db::Db;
 use crate::model::Outlet;
-use crate::offers::{Offer, OfferBook};
+use crate::offers::{Offer, OfferBook, OfferSource};
 use chrono::{DateTime, Utc};
 use sql::Tx;
 use std::future::Future;
@@ -160,6 +161,7 @@ pub trait Ledger: Send + Sync {
 pub struct SqlLedger {
     db: Db,
     writer: mpsc::Sender<Job>,
+    offer_cache: Arc<offer_cache::OfferCache>,
 }
 
 impl std::fmt::Debug for SqlLedger {
@@ -174,7 +176,11 @@ impl SqlLedger {
     pub fn new(db: Db, rules: Rules) -> Result<SqlLedger, RulesError> {
         rules.validate()?;
         let writer = writer::spawn(db.clone(), Arc::new(rules));
-        Ok(SqlLedger { db, writer })
+        Ok(SqlLedger {
+            db,
+            writer,
+            offer_cache: Arc::default(),
+        })
     }
 
     /// Opens and migrates the database at `url` and starts the ledger with the default rules.
@@ -200,6 +206,17 @@ impl SqlLedger {
     /// The database.
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// The stored offers from memory, read again at most once per [`offer_cache::MAX_AGE`] and
+    /// after this ledger stores one.
+    async fn cached_offers(&self) -> Result<Arc<OfferBook>, LedgerError> {
+        if let Some(book) = self.offer_cache.fresh() {
+            return Ok(book);
+        }
+        let generation = self.offer_cache.generation();
+        let all = self.offers().await?;
+        Ok(self.offer_cache.store(generation, OfferBook::new(all)))
     }
 
     /// All stored offers as an in-memory [`OfferBook`] (an [`crate::offers::OfferSource`] for
@@ -336,7 +353,10 @@ impl Ledger for SqlLedger {
     }
 
     async fn put_offer(&self, o: Offer) -> Result<Written<()>, LedgerError> {
-        match self.op(Op::Offer(o)).await? {
+        let r = self.op(Op::Offer(o)).await;
+        // Also after an error: the write may have committed before the answer was lost.
+        self.offer_cache.invalidate();
+        match r? {
             Done::Unit(w) => Ok(w),
             _ => Err(unexpected()),
         }
@@ -353,13 +373,15 @@ impl Ledger for SqlLedger {
         household: Option<HouseholdId>,
     ) -> Result<Vec<Offer>, LedgerError> {
         let day = at.with_timezone(&chrono_tz::Europe::Helsinki).date_naive();
-        let mut tx = Tx::begin_read(&self.db).await?;
         let audience = match household {
-            Some(h) => Some(offers::audience(&mut tx, h).await?),
+            Some(h) => Some(self.read(|tx| Box::pin(offers::audience(tx, h))).await?),
             None => None,
         };
-        let r = offers::offers_at(&mut tx, outlet, day, audience.as_ref()).await;
-        tx.rollback().await?;
-        r
+        let book = self.cached_offers().await?;
+        Ok(book
+            .offers_at(outlet, day, audience.as_ref())
+            .into_iter()
+            .cloned()
+            .collect())
     }
 }

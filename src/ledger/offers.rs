@@ -3,9 +3,8 @@
 use super::error::LedgerError;
 use super::sql::{args, Tx};
 use super::types::{HouseholdId, WriteStatus, Written};
-use crate::model::{ChainId, Outlet, OutletId};
-use crate::offers::{applies, Audience, Benefit, Level, Offer};
-use chrono::NaiveDate;
+use crate::model::{ChainId, OutletId};
+use crate::offers::{Audience, Benefit, Level, Offer};
 use std::collections::BTreeSet;
 
 fn target(level: &Level) -> String {
@@ -115,39 +114,6 @@ pub(crate) async fn audience(tx: &mut Tx, h: HouseholdId) -> Result<Audience, Le
         segments,
         chosen_chains,
     })
-}
-
-/// The offers valid at `outlet` on `day` for `audience` (`None`: untargeted offers only):
-/// the store's, the chain's, then the network's, each by id — [`crate::offers::applies`] decides.
-pub(crate) async fn offers_at(
-    tx: &mut Tx,
-    outlet: &Outlet,
-    day: NaiveDate,
-    audience: Option<&Audience>,
-) -> Result<Vec<Offer>, LedgerError> {
-    let d = day.to_string();
-    let rows = tx
-        .fetch(
-            "SELECT body FROM ledger_offers WHERE \
-             ((level = 'store' AND target = $1) OR (level = 'chain' AND target = $2) OR level = 'network') \
-             AND valid_from <= $3 AND valid_to >= $3",
-            args![outlet.id.to_string(), outlet.chain.as_str(), d],
-        )
-        .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        let o: Offer = serde_json::from_str(&r.text(0)?)?;
-        if applies(&o, outlet, day, audience) {
-            out.push(o);
-        }
-    }
-    let rank = |l: &Level| match l {
-        Level::Store(_) => 0,
-        Level::Chain(_) => 1,
-        Level::Network => 2,
-    };
-    out.sort_by(|a, b| (rank(&a.level), &a.id).cmp(&(rank(&b.level), &b.id)));
-    Ok(out)
 }
 
 /// The role an API key carries.

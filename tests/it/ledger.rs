@@ -139,6 +139,7 @@ on_both_backends!(
     writes_dated_in_a_closed_month_are_refused,
     corrections_are_entries_and_never_go_below_zero,
     offers_at_an_outlet_follow_levels_dates_and_audience,
+    an_offer_another_instance_stores_shows_within_the_cache_age,
 );
 
 // ---------------------------------------------------------------- helpers
@@ -1001,6 +1002,33 @@ fn offer(
         valid_to: chrono::NaiveDate::from_ymd_opt(to.0, to.1, to.2).unwrap(),
         segments: segments.iter().map(|s| s.to_string()).collect(),
     }
+}
+
+/// The per-location view reads offers from memory (`ledger::offer_cache`): this ledger's own
+/// writes show at once, another instance's on the same database within `MAX_AGE`.
+async fn an_offer_another_instance_stores_shows_within_the_cache_age<L: Ledger>(l: &L, db: &Db) {
+    let here = outlets()
+        .into_iter()
+        .find(|o| o.chain.as_str() == "k-market")
+        .unwrap();
+    let oct = ((2026, 10, 1), (2026, 10, 31));
+    let ids = |v: Vec<Offer>| v.into_iter().map(|o| o.id).collect::<Vec<_>>();
+    let when = at(2026, 10, 10);
+    assert!(l.offers_at(&here, when, None).await.unwrap().is_empty());
+
+    let other = SqlLedger::new(db.clone(), Rules::default()).unwrap();
+    let theirs = offer("N-9", Level::Network, 10, oct.0, oct.1, &[]);
+    other.put_offer(theirs).await.unwrap();
+    tokio::time::sleep(offer_cache::MAX_AGE + Duration::from_millis(200)).await;
+    assert_eq!(ids(l.offers_at(&here, when, None).await.unwrap()), ["N-9"]);
+
+    let ours = offer("S-9", Level::Store(here.id), 20, oct.0, oct.1, &[]);
+    l.put_offer(ours).await.unwrap();
+    assert_eq!(
+        ids(l.offers_at(&here, when, None).await.unwrap()),
+        ["S-9", "N-9"],
+        "our own write shows at once"
+    );
 }
 
 async fn offers_at_an_outlet_follow_levels_dates_and_audience<L: Ledger>(l: &L, _: &Db) {
