@@ -1396,3 +1396,95 @@ async fn sigkilled_ingest_loses_and_doubles_nothing_postgres() {
     sigkilled_ingest_loses_and_doubles_nothing(&url, &b.db).await;
     b.finish().await;
 }
+
+/// Migration 0006 on a ledger written before it: the copies of purchases' points in
+/// `ledger_entries` go, the journal shows the purchases instead, and verify still balances.
+#[tokio::test]
+async fn a_ledger_written_before_purchases_were_entries_verifies_after_the_upgrade() {
+    use sqlx::migrate::Migrator;
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+    use std::str::FromStr;
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(
+            SqliteConnectOptions::from_str(&url)
+                .unwrap()
+                .create_if_missing(true),
+        )
+        .await
+        .unwrap();
+    let mut old = Migrator::new(crate::common::repo_path("migrations/sqlite").as_path())
+        .await
+        .unwrap();
+    old.migrations = old
+        .migrations
+        .iter()
+        .filter(|m| m.version <= 5)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    old.run(&pool).await.unwrap();
+    // What the ledger wrote then for household 1: a purchase of 50 points with 10 campaign
+    // points, both also as entries, and a correction of 5 points as an entry of its own.
+    let key = Uuid::now_v7();
+    let k = key.as_bytes().to_vec();
+    let t = at(2026, 10, 3).timestamp_millis();
+    for sql in [
+        "INSERT INTO ledger_households VALUES (1, '', '', 0)",
+        "INSERT INTO ledger_cards VALUES (11, 1, 'primary', 'plastic', 0)",
+        "INSERT INTO ledger_balances VALUES (1, 65, 0)",
+        "INSERT INTO ledger_programme VALUES ('programme/points-issued', 'points', -60), \
+         ('programme/corrections-points', 'points', -5)",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO ledger_purchases (key, hash, household, card, outlet, chain, amount, \
+         ineligible, at, points, campaign_points) VALUES (?, 1, 1, 11, 7, 'k-market', 5000, 0, ?, 50, 10)",
+    )
+    .bind(&k)
+    .bind(t)
+    .execute(&pool)
+    .await
+    .unwrap();
+    for (key, kind, src, amount) in [
+        (Some(k.clone()), "purchase", "programme/points-issued", 50),
+        (Some(k.clone()), "campaign", "programme/points-issued", 10),
+        (None, "correction", "programme/corrections-points", 5),
+    ] {
+        sqlx::query(
+            "INSERT INTO ledger_entries (key, kind, unit, src, dst, amount, household, at) \
+             VALUES (?, ?, 'points', ?, 'household/1/points', ?, 1, ?)",
+        )
+        .bind(key)
+        .bind(kind)
+        .bind(src)
+        .bind(amount)
+        .bind(t)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+
+    let db = Db::open(&url).await.unwrap();
+    let l = SqlLedger::new(db.clone(), Rules::default()).unwrap();
+    let v = l.verify().await.unwrap();
+    assert!(v.ok(), "{v:?}");
+    assert_eq!(
+        v.entries, 3,
+        "the purchase's two moves and the correction, once each"
+    );
+    assert_eq!(l.balance(HouseholdId(1)).await.unwrap().points, 65);
+    let Db::Sqlite(p) = &db else { unreachable!() };
+    let copies: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM ledger_entries WHERE kind IN ('purchase', 'campaign')",
+    )
+    .fetch_one(p)
+    .await
+    .unwrap();
+    assert_eq!(copies, 0);
+}
