@@ -1,5 +1,5 @@
-//! What every CSV reader does to its input first: drop a UTF-8 byte order mark and turn CRLF
-//! line ends into LF.
+//! What every CSV reader does to its input first, drop a UTF-8 byte order mark and turn CRLF
+//! line ends into LF, and how it names a record's line ([`record_line`]).
 //!
 //! A spreadsheet's "CSV UTF-8" export starts with a byte order mark and ends its lines with CRLF.
 //! The mark would become part of the first header name. And the csv crate ends a record at the
@@ -27,6 +27,20 @@ pub fn normalise(bytes: &[u8]) -> Cow<'_, [u8]> {
     }
     out.extend_from_slice(rest);
     Cow::Owned(out)
+}
+
+/// The line a record of `bytes` (normalised, as the reader read them) starts on. The csv crate
+/// gives the position just after the previous record, before the blank lines it then skips, so
+/// a record after a blank line would be named by the blank line.
+pub fn record_line(bytes: &[u8], position: Option<&csv::Position>) -> u64 {
+    let Some(p) = position else {
+        return 0;
+    };
+    let start = usize::try_from(p.byte()).unwrap_or(usize::MAX);
+    let blank = bytes
+        .get(start..)
+        .map_or(0, |rest| rest.iter().take_while(|&&b| b == b'\n').count());
+    p.line() + blank as u64
 }
 
 /// The file at `path`, whole and normalised.
@@ -61,5 +75,15 @@ mod tests {
         assert_eq!(lines(&normalise(crlf)), [2, 3, 5]);
         // What the csv crate reports for the raw bytes, and why this module exists.
         assert_ne!(lines(crlf), [2, 3, 5]);
+    }
+
+    #[test]
+    fn records_after_blank_lines_are_named_by_their_own_line() {
+        let bytes = normalise(b"a,b\r\n1,2\r\n\r\nx,3\r\n\r\n\r\n4,5\r\n").into_owned();
+        let lines: Vec<u64> = csv::Reader::from_reader(bytes.as_slice())
+            .records()
+            .map(|r| record_line(&bytes, r.unwrap().position()))
+            .collect();
+        assert_eq!(lines, [2, 4, 7]);
     }
 }

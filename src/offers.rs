@@ -233,13 +233,16 @@ pub fn load_csv(path: &std::path::Path) -> Result<OfferBook, OffersError> {
     let mut rdr = ::csv::ReaderBuilder::new()
         .trim(::csv::Trim::All)
         .from_reader(bytes.as_slice());
-    let csv_err = |e: ::csv::Error| bad(e.position().map_or(1, |p| p.line()), "row", e.to_string());
+    let csv_err = |e: ::csv::Error| {
+        let line = crate::csvin::record_line(&bytes, e.position()).max(1);
+        bad(line, "row", e.to_string())
+    };
     let headers = rdr.headers().map_err(csv_err)?.clone();
     let mut offers = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(csv_err)?;
         // The record's own line: blank lines and quoted line breaks make it differ from the row count.
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = crate::csvin::record_line(&bytes, rec.position());
         let r: OfferRow = rec
             .deserialize(Some(&headers))
             .map_err(|e| bad(line, "row", e.to_string()))?;

@@ -142,7 +142,7 @@ impl Grid {
             .from_reader(bytes.as_slice());
         let csv_err = |e: csv::Error| DensityError::Csv {
             path: path.to_path_buf(),
-            line: e.position().map_or(0, |p| p.line()),
+            line: crate::csvin::record_line(&bytes, e.position()),
             reason: e.to_string(),
         };
         let header: Vec<String> = rdr
@@ -175,7 +175,7 @@ impl Grid {
         let mut size_from_id: Option<u32> = None;
         for rec in rdr.records() {
             let rec = rec.map_err(csv_err)?;
-            let line = rec.position().map_or(0, |p| p.line());
+            let line = crate::csvin::record_line(&bytes, rec.position());
             let bad = |col: usize, reason: String| DensityError::BadField {
                 path: path.to_path_buf(),
                 line,

@@ -129,7 +129,7 @@ pub fn read_ledger_file(path: &Path) -> Result<LedgerFile, IngestError> {
         .iter()
         .collect::<Vec<_>>()
         .join(",");
-    let line_of = |r: &csv::StringRecord| r.position().map_or(0, |p| p.line());
+    let line_of = |r: &csv::StringRecord| crate::csvin::record_line(&bytes, r.position());
     let mut rec = csv::StringRecord::new();
     let headers = rdr.headers().cloned().map_err(|e| IngestError::BadRow {
         path: path.to_path_buf(),
@@ -138,7 +138,7 @@ pub fn read_ledger_file(path: &Path) -> Result<LedgerFile, IngestError> {
     })?;
     let row_err = |e: csv::Error| IngestError::BadRow {
         path: path.to_path_buf(),
-        line: e.position().map_or(0, |p| p.line()),
+        line: crate::csvin::record_line(&bytes, e.position()),
         reason: e.to_string(),
     };
     if header == PURCHASES_HEADER {
@@ -264,12 +264,13 @@ mod tests {
             }
             LedgerFile::Cards(..) => panic!("read as cards"),
         }
+        // The bad row, after a blank line, is on line 4.
         let bad = format!(
-            "\u{feff}{PURCHASES_HEADER}\r\n{row}\r\n{}\r\n",
+            "\u{feff}{PURCHASES_HEADER}\r\n{row}\r\n\r\n{}\r\n",
             row.replace("1234", "12x")
         );
         std::fs::write(&path, bad).unwrap();
         let e = read_ledger_file(&path).unwrap_err().to_string();
-        assert!(e.contains(":3:") || e.contains("line 3"), "{e}");
+        assert!(e.contains(":4:") || e.contains("line 4"), "{e}");
     }
 }

@@ -41,7 +41,7 @@ fn read(path: &Path) -> Result<Table, PlanError> {
         .from_reader(text.as_slice());
     let e = |e: csv::Error| PlanError::BadField {
         path: path.to_path_buf(),
-        line: e.position().map_or(0, |p| p.line()),
+        line: crate::csvin::record_line(&text, e.position()),
         field: "-".into(),
         reason: e.to_string(),
     };
@@ -54,7 +54,7 @@ fn read(path: &Path) -> Result<Table, PlanError> {
     let mut rows = Vec::new();
     for rec in r.records() {
         let rec = rec.map_err(e)?;
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = crate::csvin::record_line(&text, rec.position());
         rows.push((line, rec.iter().map(str::to_string).collect()));
     }
     Ok(Table { header, rows })

@@ -61,7 +61,7 @@ pub(crate) fn read_table(path: &Path) -> Result<Table, LoadError> {
         .from_reader(&*body);
     let csv_err = |e: ::csv::Error| LoadError::Csv {
         path: path.to_path_buf(),
-        line: e.position().map_or(0, |p| p.line()),
+        line: crate::csvin::record_line(&body, e.position()),
         reason: e.to_string(),
     };
     let mut records = rdr.byte_records();
@@ -93,7 +93,7 @@ pub(crate) fn read_table(path: &Path) -> Result<Table, LoadError> {
     let mut errors = Vec::new();
     for rec in records {
         let rec = rec.map_err(csv_err)?;
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = crate::csvin::record_line(&body, rec.position());
         if rec.len() != header.len() {
             let reason = format!(
                 "row has {} fields, the header has {}",
