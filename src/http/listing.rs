@@ -77,16 +77,7 @@ impl Rendered {
         let heads = reg
             .outlets()
             .iter()
-            .map(|o| {
-                let mut j = OutletJson::at_time(reg, o, LocalTime::now());
-                j.open_now = None;
-                let mut bytes = serde_json::to_vec(&j).unwrap_or_default();
-                // Serialising strings and numbers cannot fail, and `open_now` is the last field
-                // (checked by the tests); anything else would be a bug in this module.
-                debug_assert!(bytes.ends_with(OPEN_NOW_NULL));
-                bytes.truncate(bytes.len().saturating_sub(OPEN_NOW_NULL.len()));
-                bytes.into_boxed_slice()
-            })
+            .map(|o| head(reg, o).into_boxed_slice())
             .collect();
         Rendered { index, heads }
     }
@@ -111,14 +102,7 @@ impl Rendered {
                 Some(at) => buf.extend_from_slice(&self.heads[at]),
                 // An outlet of another snapshot cannot reach here (items come from `index`);
                 // if one did, serde writes it whole rather than a wrong one being copied.
-                None => {
-                    let mut j = item.to_json(reg, when);
-                    j.open_now = None;
-                    let bytes = serde_json::to_vec(&j).unwrap_or_default();
-                    buf.extend_from_slice(
-                        &bytes[..bytes.len().saturating_sub(OPEN_NOW_NULL.len())],
-                    );
-                }
+                None => buf.extend_from_slice(&head(reg, item.outlet)),
             }
             // Rounded as `OutletJson::at` and `along` do, written by serde's own formatter.
             if let Some(d) = item.distance_m {
@@ -138,6 +122,18 @@ impl Rendered {
         }
         buf.extend_from_slice(b"]}");
     }
+}
+
+/// The outlet's JSON without the fields a request adds and without its closing `}`.
+fn head(reg: &Registry, o: &Outlet) -> Vec<u8> {
+    let mut j = OutletJson::at_time(reg, o, LocalTime::now());
+    j.open_now = None;
+    let mut bytes = serde_json::to_vec(&j).unwrap_or_default();
+    // Serialising strings and numbers cannot fail, and `open_now` is the last field (checked by
+    // the tests); anything else would be a bug in this module.
+    debug_assert!(bytes.ends_with(OPEN_NOW_NULL));
+    bytes.truncate(bytes.len().saturating_sub(OPEN_NOW_NULL.len()));
+    bytes
 }
 
 /// A finite number as serde_json writes it (distances are finite: checked inputs, geodesic

@@ -698,13 +698,8 @@ async fn concurrent_writers_to_one_household_lose_no_update<L: Ledger + Clone + 
     assert_verified(l).await;
 }
 
-async fn verify_detects_a_tampered_cached_balance<L: Ledger>(l: &L, db: &Db) {
-    household(l, 1).await;
-    l.purchase(purchase(11, "k-market", 5_000, 0, at(2026, 10, 3)))
-        .await
-        .unwrap();
-    assert_verified(l).await;
-    let sql = "UPDATE ledger_balances SET points = points + 1 WHERE household = 1";
+/// Runs `sql` on the ledger's database behind its back.
+async fn tamper(db: &Db, sql: &str) {
     match db {
         Db::Sqlite(p) => {
             sqlx::query(sql).execute(p).await.unwrap();
@@ -713,6 +708,19 @@ async fn verify_detects_a_tampered_cached_balance<L: Ledger>(l: &L, db: &Db) {
             sqlx::query(sql).execute(p).await.unwrap();
         }
     }
+}
+
+async fn verify_detects_a_tampered_cached_balance<L: Ledger>(l: &L, db: &Db) {
+    household(l, 1).await;
+    l.purchase(purchase(11, "k-market", 5_000, 0, at(2026, 10, 3)))
+        .await
+        .unwrap();
+    assert_verified(l).await;
+    tamper(
+        db,
+        "UPDATE ledger_balances SET points = points + 1 WHERE household = 1",
+    )
+    .await;
     let v = l.verify().await.unwrap();
     assert!(!v.ok());
     assert!(
@@ -732,15 +740,7 @@ async fn verify_detects_a_tampered_purchase<L: Ledger>(l: &L, db: &Db) {
     let v = l.verify().await.unwrap();
     assert!(v.ok(), "{v:?}");
     assert_eq!(v.entries, 1, "the purchase is the journal's one entry");
-    let sql = "UPDATE ledger_purchases SET points = points + 7";
-    match db {
-        Db::Sqlite(p) => {
-            sqlx::query(sql).execute(p).await.unwrap();
-        }
-        Db::Postgres(p) => {
-            sqlx::query(sql).execute(p).await.unwrap();
-        }
-    }
+    tamper(db, "UPDATE ledger_purchases SET points = points + 7").await;
     let v = l.verify().await.unwrap();
     assert!(!v.ok());
     assert!(
