@@ -5,7 +5,7 @@ use super::post::{self, HouseholdMoves, ProgrammeMoves};
 use super::sql::{in_list_from, multi_values, Arg, Tx};
 use super::store::ms;
 use super::types::{HouseholdId, Purchase, PurchaseReceipt, Unit};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
 
 /// Keys per idempotency lookup (bound at most twice: 10,000 parameters, under SQLite's 32,766
@@ -102,14 +102,20 @@ pub(crate) async fn insert(
 
 /// Moves the new purchases' points into the cached balances: a purchase row is its own journal
 /// entry (from `programme/points-issued` to its household's points; see `ledger_journal` in
-/// migration 0006), so nothing else is written per purchase.
-pub(crate) async fn move_points(tx: &mut Tx, fresh: &[Fresh<'_>]) -> Result<(), sqlx::Error> {
-    let mut households = HouseholdMoves::new();
+/// migration 0006), so nothing else is written per purchase. Where points wait in the pending
+/// table ([`post::defers_points`]), `pending` counts its households (`None`: not known yet) and
+/// the table is folded into `ledger_balances` once it holds [`post::FOLD_AT`].
+pub(crate) async fn move_points(
+    tx: &mut Tx,
+    pending: &mut Option<u64>,
+    fresh: &[Fresh<'_>],
+) -> Result<(), sqlx::Error> {
+    let mut households = BTreeMap::<i64, i64>::new();
     let mut issued = 0i64;
     for f in fresh {
         let points = f.receipt.points + f.receipt.campaign_points;
         if points > 0 {
-            households.entry(f.receipt.household.0).or_default().0 += points;
+            *households.entry(f.receipt.household.0).or_default() += points;
             issued += points;
         }
     }
@@ -117,7 +123,24 @@ pub(crate) async fn move_points(tx: &mut Tx, fresh: &[Fresh<'_>]) -> Result<(), 
     if issued > 0 {
         programme.insert(post::POINTS_ISSUED, (Unit::Points, -issued));
     }
-    post::move_balances(tx, &households, &programme).await
+    if !post::defers_points(tx) {
+        let households: HouseholdMoves = households.into_iter().map(|(h, p)| (h, (p, 0))).collect();
+        return post::move_balances(tx, &households, &programme).await;
+    }
+    post::move_balances(tx, &HouseholdMoves::new(), &programme).await?;
+    // Counted before this batch's rows go in, so that a failure below leaves it unknown.
+    let before = match pending.take() {
+        Some(n) => n,
+        None => post::pending_households(tx).await?,
+    };
+    // An estimate: a household already pending is counted again, which only folds sooner.
+    let mut now = before + post::pend_points(tx, &households).await?;
+    if now >= post::FOLD_AT {
+        post::fold_points(tx).await?;
+        now = 0;
+    }
+    *pending = Some(now);
+    Ok(())
 }
 
 /// The purchase columns, in `ledger_purchases`' order.

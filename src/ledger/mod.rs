@@ -43,6 +43,7 @@
 //! and [`can_write_offer`] says which key may write which offer.
 
 mod bulk;
+mod enrol;
 mod error;
 mod http_support;
 mod ingest;
@@ -62,6 +63,7 @@ mod writer;
 pub use error::LedgerError;
 pub use ingest::{read_ledger_file, IngestError, LedgerFile, CARDS_HEADER, PURCHASES_HEADER};
 pub use offers::{can_read_household, can_write_offer, validate_offer, Role, Scope};
+pub use post::FOLD_AT as POINTS_FOLD_AT;
 pub use rules::{BonusStep, Month, MonthError, Rules, RulesError};
 pub use types::*;
 pub use writer::Progress;

@@ -41,6 +41,8 @@ pub(crate) async fn month_end(
             value: serde_json::from_str(&r.text(0)?)?,
         });
     }
+    // Conversion reads ledger_balances whole: purchases' pending points go there first.
+    post::fold_points(tx).await?;
     let (start, end) = (ms(month.start()), ms(month.end()));
     let mut acc: BTreeMap<i64, Acc> = BTreeMap::new();
     for r in tx

@@ -121,10 +121,14 @@ impl Ctx {
     }
 }
 
-/// Card → household, filled on demand. Safe to keep: a card never changes household.
+/// What the writer keeps between batches.
 #[derive(Debug, Default)]
 pub(crate) struct Cache {
+    /// Card → household, filled on demand. Safe to keep: a card never changes household.
     pub(crate) cards: HashMap<i64, i64>,
+    /// About how many households the pending points table holds (see `bulk::move_points`);
+    /// `None` until counted.
+    pub(crate) pending: Option<u64>,
 }
 
 fn validate_purchase(p: &Purchase) -> Result<(), LedgerError> {
@@ -182,7 +186,7 @@ pub(crate) async fn purchases(
         keys: &keys,
     };
     cache_cards(tx, cache, items).await?;
-    let plan = |stored: &bulk::Stored| batch.plan(rules, cache, ctx, stored);
+    let plan = |stored: &bulk::Stored| batch.plan(rules, &cache.cards, ctx, stored);
 
     if tx.is_postgres() && items.len() >= OPTIMISTIC_MIN {
         let (mut out, mut fresh) = plan(&bulk::Stored::new());
@@ -199,7 +203,7 @@ pub(crate) async fn purchases(
         if bulk::insert(tx, &fresh, true).await? == fresh.len() as u64 {
             tx.exec("RELEASE SAVEPOINT ledger_purchases", vec![])
                 .await?;
-            bulk::move_points(tx, &fresh).await?;
+            bulk::move_points(tx, &mut cache.pending, &fresh).await?;
             return Ok(out);
         }
         // Some keys were stored already: undo and plan again knowing every stored key.
@@ -210,7 +214,7 @@ pub(crate) async fn purchases(
     }
     let (out, fresh) = plan(&bulk::stored_purchases(tx, &keys).await?);
     bulk::insert(tx, &fresh, false).await?;
-    bulk::move_points(tx, &fresh).await?;
+    bulk::move_points(tx, &mut cache.pending, &fresh).await?;
     Ok(out)
 }
 
@@ -255,7 +259,13 @@ impl<'a> Batch<'a> {
     /// Answers every item given the purchases `stored` under its keys, and lists the new
     /// purchases to write. A key repeated inside the batch answers like a stored one after its
     /// first copy.
-    fn plan(&self, rules: &Rules, cache: &Cache, ctx: &Ctx, stored: &bulk::Stored) -> Plan<'a> {
+    fn plan(
+        &self,
+        rules: &Rules,
+        cards: &HashMap<i64, i64>,
+        ctx: &Ctx,
+        stored: &bulk::Stored,
+    ) -> Plan<'a> {
         let (items, keys, hashes, foreign) = (self.items, self.keys, &self.hashes, &self.foreign);
         let mut seen: HashMap<Uuid, (i64, PurchaseReceipt)> = HashMap::new();
         let mut out = Vec::with_capacity(items.len());
@@ -273,8 +283,7 @@ impl<'a> Batch<'a> {
                     return Err(LedgerError::Conflict(p.key.to_string()));
                 }
                 validate_purchase(p)?;
-                let household = *cache
-                    .cards
+                let household = *cards
                     .get(&p.card.0)
                     .ok_or(LedgerError::UnknownCard(p.card))?;
                 ctx.check_open(p.at)?;
@@ -373,8 +382,12 @@ fn lock_suffix(tx: &Tx) -> &'static str {
 }
 
 async fn balance_of(tx: &mut Tx, h: HouseholdId) -> Result<Option<Balance>, sqlx::Error> {
+    // The balance row alone is locked; PostgreSQL never defers points (`post::defers_points`), so
+    // there the pending table is empty.
     let sql = format!(
-        "SELECT points, money FROM ledger_balances WHERE household = $1{}",
+        "SELECT b.points + COALESCE((SELECT p.points FROM ledger_points_pending p \
+           WHERE p.household = b.household), 0), b.money \
+         FROM ledger_balances b WHERE b.household = $1{}",
         lock_suffix(tx)
     );
     Ok(match tx.one(&sql, args![h.0]).await? {
@@ -671,7 +684,8 @@ async fn campaign_inner(tx: &mut Tx, c: &Campaign) -> Result<Written<()>, Ledger
     Ok(created(()))
 }
 
-fn join<I: IntoIterator<Item = S>, S: AsRef<str>>(it: I) -> String {
+/// The `;`-joined form segments and chosen chains are stored in.
+pub(crate) fn join<I: IntoIterator<Item = S>, S: AsRef<str>>(it: I) -> String {
     it.into_iter()
         .map(|s| s.as_ref().to_string())
         .collect::<Vec<_>>()
@@ -762,7 +776,7 @@ async fn card_inner(tx: &mut Tx, c: &NewCard) -> Result<Written<()>, LedgerError
 pub(crate) async fn balance(tx: &mut Tx, h: HouseholdId) -> Result<Balance, LedgerError> {
     match tx
         .one(
-            "SELECT points, money FROM ledger_balances WHERE household = $1",
+            "SELECT points, money FROM ledger_balances_now WHERE household = $1",
             args![h.0],
         )
         .await?

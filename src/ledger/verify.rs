@@ -58,7 +58,7 @@ pub(crate) async fn verify(tx: &mut Tx) -> Result<VerifyReport, LedgerError> {
     let mut cached: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
     for r in tx
         .fetch(
-            "SELECT household, points, money FROM ledger_balances",
+            "SELECT household, points, money FROM ledger_balances_now",
             vec![],
         )
         .await?

@@ -2,6 +2,7 @@
 //! queued into one transaction, commits, and only then answers each caller. Under load a batch
 //! holds many writes, so one `fsync` serves them all and throughput grows with load.
 
+use super::enrol;
 use super::error::LedgerError;
 use super::month_end;
 use super::offers;
@@ -11,8 +12,10 @@ use super::store::{self, Cache, Ctx};
 use super::types::*;
 use crate::db::Db;
 use crate::offers::Offer;
+use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
 
 /// Called with the number of rows written so far during a long ingest.
 pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
@@ -68,7 +71,27 @@ pub(crate) fn spawn(db: Db, rules: Arc<Rules>) -> mpsc::Sender<Job> {
 async fn run(db: Db, rules: Arc<Rules>, mut rx: mpsc::Receiver<Job>) {
     let mut cache = Cache::default();
     let mut jobs = Vec::new();
+    let mut preload: Option<JoinHandle<Result<HashMap<i64, i64>, sqlx::Error>>> = None;
+    let mut first_job = true;
     while let Some(first) = rx.recv().await {
+        // Every card's household is read once, beside the writer, when the first write comes
+        // (not at start: a one-shot command may never write). Until it is in, purchases look
+        // their cards up.
+        if std::mem::take(&mut first_job) {
+            preload = Some(tokio::spawn(load_cards(db.clone())));
+        }
+        if preload.as_ref().is_some_and(JoinHandle::is_finished) {
+            if let Some(handle) = preload.take() {
+                match handle.await.map_err(|e| e.to_string()) {
+                    Ok(Ok(mut cards)) => {
+                        cards.extend(cache.cards.drain());
+                        cache.cards = cards;
+                    }
+                    Ok(Err(e)) => tracing::warn!(error = %e, "reading the cards failed"),
+                    Err(e) => tracing::warn!(error = %e, "reading the cards failed"),
+                }
+            }
+        }
         jobs.push(first);
         while jobs.len() < MAX_GROUP {
             match rx.try_recv() {
@@ -88,8 +111,13 @@ async fn run(db: Db, rules: Arc<Rules>, mut rx: mpsc::Receiver<Job>) {
                 Job::Enrol(hs, cs, progress, reply) => {
                     flush(&db, &rules, &mut cache, &mut ops).await;
                     let r = enrol(&db, &hs, &cs, progress).await;
-                    if r.is_err() {
-                        cache.cards.clear();
+                    match &r {
+                        // Committed: every card of the call is stored with its household, so
+                        // the purchases that follow need not look them up.
+                        Ok(_) => cache
+                            .cards
+                            .extend(cs.iter().map(|c| (c.id.0, c.household.0))),
+                        Err(_) => cache.cards.clear(),
                     }
                     let _ = reply.send(r);
                 }
@@ -101,6 +129,50 @@ async fn run(db: Db, rules: Arc<Rules>, mut rx: mpsc::Receiver<Job>) {
         }
         flush(&db, &rules, &mut cache, &mut ops).await;
     }
+}
+
+/// Cards read per statement by [`load_cards`].
+const CARDS_PAGE: i64 = 100_000;
+
+/// Every card's household, read on a connection of its own in pages of [`CARDS_PAGE`] while the
+/// writer goes on. Safe to merge into the writer's cache whenever it arrives: a card never
+/// changes household, and one enrolled after the read is looked up when a purchase needs it. For
+/// the network's 4.4 million cards this holds about 150 MB.
+async fn load_cards(db: Db) -> Result<HashMap<i64, i64>, sqlx::Error> {
+    let mut cards = HashMap::new();
+    let mut after = i64::MIN;
+    loop {
+        let page: Vec<(i64, i64)> = match &db {
+            Db::Sqlite(p) => {
+                sqlx::query_as(
+                    "SELECT id, household FROM ledger_cards WHERE id > ?1 ORDER BY id LIMIT ?2",
+                )
+                .bind(after)
+                .bind(CARDS_PAGE)
+                .fetch_all(p)
+                .await?
+            }
+            Db::Postgres(p) => {
+                sqlx::query_as(
+                    "SELECT id, household FROM ledger_cards WHERE id > $1 ORDER BY id LIMIT $2",
+                )
+                .bind(after)
+                .bind(CARDS_PAGE)
+                .fetch_all(p)
+                .await?
+            }
+        };
+        let full = page.len() as i64 == CARDS_PAGE;
+        match page.last() {
+            Some(last) => after = last.0,
+            None => break,
+        }
+        cards.extend(page);
+        if !full {
+            break;
+        }
+    }
+    Ok(cards)
 }
 
 /// Commits the gathered writes in one transaction; if the database fails, retries each alone
@@ -247,6 +319,7 @@ async fn run_month_end(
     Ok(r)
 }
 
+/// Enrols households, then cards, in bulk (see [`super::enrol`]); all or nothing.
 async fn enrol(
     db: &Db,
     households: &[NewHousehold],
@@ -254,31 +327,8 @@ async fn enrol(
     progress: Option<Progress>,
 ) -> Result<EnrolReport, LedgerError> {
     let mut tx = Tx::begin(db).await?;
-    let mut report = EnrolReport::default();
-    let refused = |index: usize, e: LedgerError| LedgerError::BatchItem {
-        index,
-        source: Box::new(e),
-    };
-    for (i, h) in households.iter().enumerate() {
-        match store::household(&mut tx, h).await? {
-            Ok(w) if w.status == WriteStatus::Created => report.households_created += 1,
-            Ok(_) => report.households_existing += 1,
-            Err(e) => return Err(refused(i, e)),
-        }
-        if let Some(p) = progress.as_ref().filter(|_| i % 1_000 == 999) {
-            p(i as u64 + 1);
-        }
-    }
-    for (i, c) in cards.iter().enumerate() {
-        match store::card(&mut tx, c).await? {
-            Ok(w) if w.status == WriteStatus::Created => report.cards_created += 1,
-            Ok(_) => report.cards_existing += 1,
-            Err(e) => return Err(refused(households.len() + i, e)),
-        }
-        if let Some(p) = progress.as_ref().filter(|_| i % 1_000 == 999) {
-            p((households.len() + i) as u64 + 1);
-        }
-    }
+    // A refusal returns here and drops the transaction: nothing of the call is written.
+    let report = enrol::households_and_cards(&mut tx, households, cards, progress.as_ref()).await?;
     tx.commit().await?;
     if let Some(p) = &progress {
         p((households.len() + cards.len()) as u64);

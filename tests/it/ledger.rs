@@ -142,6 +142,8 @@ on_both_backends!(
     an_offer_another_instance_stores_shows_within_the_cache_age,
 );
 
+mod pending;
+
 // ---------------------------------------------------------------- helpers
 
 fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -1487,4 +1489,414 @@ async fn a_ledger_written_before_purchases_were_entries_verifies_after_the_upgra
     .await
     .unwrap();
     assert_eq!(copies, 0);
+}
+
+// ---------------------------------------------------------------- enrolment
+
+on_both_backends!(
+    enrolling_the_same_rows_again_answers_every_one_as_existing,
+    a_changed_row_in_a_re_enrol_is_refused_at_its_index_and_nothing_is_written,
+    an_id_repeated_in_one_enrol_answers_like_a_stored_one,
+    a_card_of_an_unknown_household_is_refused,
+    a_large_enrol_runs_in_chunks_and_reports_progress_as_before,
+    enrol_refuses_the_row_single_writes_refuse_and_writes_what_they_write,
+);
+
+fn new_household(id: i64, segments: &[&str], chains: &[&str]) -> NewHousehold {
+    NewHousehold {
+        id: HouseholdId(id),
+        segments: segments.iter().map(|s| s.to_string()).collect(),
+        chosen_chains: chains.iter().map(|c| chain(c)).collect(),
+    }
+}
+
+fn new_card(id: i64, household: i64, holder: Holder, kind: CardKind) -> NewCard {
+    NewCard {
+        id: CardId(id),
+        household: HouseholdId(household),
+        holder,
+        kind,
+    }
+}
+
+/// Households `ids` (segment `s{id % 3}`), with cards `h*10+1` (primary) and `h*10+2`
+/// (secondary) each.
+fn network(ids: impl Iterator<Item = i64> + Clone) -> (Vec<NewHousehold>, Vec<NewCard>) {
+    let hs = ids
+        .clone()
+        .map(|h| new_household(h, &[&format!("s{}", h % 3)], &[]))
+        .collect();
+    let cards = ids
+        .flat_map(|h| {
+            [
+                new_card(h * 10 + 1, h, Holder::Primary, CardKind::Plastic),
+                new_card(h * 10 + 2, h, Holder::Secondary, CardKind::Mobile),
+            ]
+        })
+        .collect();
+    (hs, cards)
+}
+
+type Households = Vec<(i64, String, String)>;
+type Cards = Vec<(i64, i64, String, String)>;
+type Balances = Vec<(i64, i64, i64)>;
+
+/// Every stored household, card and balance, by id.
+async fn enrolled_rows(db: &Db) -> (Households, Cards, Balances) {
+    const H: &str = "SELECT id, segments, chosen_chains FROM ledger_households ORDER BY id";
+    const C: &str = "SELECT id, household, holder, kind FROM ledger_cards ORDER BY id";
+    const B: &str = "SELECT household, points, money FROM ledger_balances ORDER BY household";
+    macro_rules! read {
+        ($p:expr) => {
+            (
+                sqlx::query_as(H).fetch_all($p).await.unwrap(),
+                sqlx::query_as(C).fetch_all($p).await.unwrap(),
+                sqlx::query_as(B).fetch_all($p).await.unwrap(),
+            )
+        };
+    }
+    match db {
+        Db::Sqlite(p) => read!(p),
+        Db::Postgres(p) => read!(p),
+    }
+}
+
+/// The refused item of an enrol: its index and why.
+fn refusal(r: Result<EnrolReport, LedgerError>) -> (usize, LedgerError) {
+    match r {
+        Err(LedgerError::BatchItem { index, source }) => (index, *source),
+        other => panic!("expected a refused item, got {other:?}"),
+    }
+}
+
+fn report(hc: u64, he: u64, cc: u64, ce: u64) -> EnrolReport {
+    EnrolReport {
+        households_created: hc,
+        households_existing: he,
+        cards_created: cc,
+        cards_existing: ce,
+    }
+}
+
+async fn enrolling_the_same_rows_again_answers_every_one_as_existing(l: &SqlLedger, db: &Db) {
+    let (hs, cs) = network(1..=50);
+    let first = l.enrol(hs.clone(), cs.clone(), None).await.unwrap();
+    assert_eq!(first, report(50, 0, 100, 0));
+    let rows = enrolled_rows(db).await;
+    assert_eq!(rows.0.len(), 50);
+    assert_eq!(rows.0[6], (7, "s1".to_string(), String::new()));
+    assert_eq!(rows.1[0], (11, 1, "primary".into(), "plastic".into()));
+    assert_eq!(rows.2.len(), 50);
+    let again = l.enrol(hs.clone(), cs.clone(), None).await.unwrap();
+    assert_eq!(again, report(0, 50, 0, 100));
+    assert_eq!(enrolled_rows(db).await, rows);
+    // The same rows with new ones among them: only the new ones are created.
+    let (more_hs, more_cs) = network(51..=60);
+    let mixed = l
+        .enrol(
+            more_hs.into_iter().chain(hs).collect(),
+            cs.into_iter().chain(more_cs).collect(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(mixed, report(10, 50, 20, 100));
+    assert_eq!(l.balance(HouseholdId(60)).await.unwrap().points, 0);
+    assert_verified(l).await;
+}
+
+async fn a_changed_row_in_a_re_enrol_is_refused_at_its_index_and_nothing_is_written(
+    l: &SqlLedger,
+    db: &Db,
+) {
+    let (hs, cs) = network(1..=20);
+    l.enrol(hs.clone(), cs.clone(), None).await.unwrap();
+    let before = enrolled_rows(db).await;
+    let (new_hs, new_cs) = network(21..=30);
+
+    // A household's segments changed, after ten new households.
+    let mut changed = new_hs.clone();
+    changed.extend(hs.iter().cloned());
+    changed[10 + 4] = new_household(5, &["s2", "extra"], &[]);
+    let r = l.enrol(changed, new_cs.clone(), None).await;
+    let (index, e) = refusal(r);
+    assert_eq!(index, 14);
+    assert!(
+        matches!(&e, LedgerError::Conflict(m) if m == "household 5"),
+        "{e:?}"
+    );
+
+    // Its chosen chains changed.
+    let mut changed = hs.clone();
+    changed[7].chosen_chains.insert(chain("k-market"));
+    let (index, e) = refusal(l.enrol(changed, vec![], None).await);
+    assert_eq!(index, 7);
+    assert!(
+        matches!(&e, LedgerError::Conflict(m) if m == "household 8"),
+        "{e:?}"
+    );
+
+    // A card's holder, kind or household changed, after new households and cards: the index
+    // counts the households, then the cards.
+    let hs_all: Vec<NewHousehold> = hs.iter().cloned().chain(new_hs.clone()).collect();
+    let edits: [fn(&mut NewCard); 3] = [
+        |c| c.holder = Holder::Secondary,
+        |c| c.kind = CardKind::Traveller,
+        |c| c.household = HouseholdId(21),
+    ];
+    for (k, edit) in edits.into_iter().enumerate() {
+        let mut cards: Vec<NewCard> = new_cs.iter().copied().chain(cs.iter().copied()).collect();
+        let at = new_cs.len() + 2 * k; // cards 11, 21, 31: primary
+        edit(&mut cards[at]);
+        let (index, e) = refusal(l.enrol(hs_all.clone(), cards, None).await);
+        assert_eq!(index, hs_all.len() + at);
+        let want = format!("card {}", (k as i64 + 1) * 10 + 1);
+        assert!(
+            matches!(&e, LedgerError::Conflict(m) if *m == want),
+            "{e:?}"
+        );
+    }
+
+    // Nothing of the refused calls was written: not their new households, cards or balances.
+    assert_eq!(enrolled_rows(db).await, before);
+    assert!(matches!(
+        l.balance(HouseholdId(21)).await,
+        Err(LedgerError::UnknownHousehold(_))
+    ));
+    assert_verified(l).await;
+}
+
+async fn an_id_repeated_in_one_enrol_answers_like_a_stored_one(l: &SqlLedger, db: &Db) {
+    let h = |id| new_household(id, &["napero"], &["k-market"]);
+    let c = |id, household| new_card(id, household, Holder::Primary, CardKind::Plastic);
+    let r = l
+        .enrol(
+            vec![h(1), h(2), h(1), h(3), h(2)],
+            vec![c(11, 1), c(21, 2), c(11, 1), c(31, 3), c(11, 1)],
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r, report(3, 2, 3, 2));
+    let rows = enrolled_rows(db).await;
+    assert_eq!(rows.0.len(), 3);
+    assert_eq!(rows.1.len(), 3);
+    assert_eq!(rows.2.len(), 3);
+
+    // A later copy that differs is a conflict, new (4) or stored (1) alike; so is a card's.
+    let other = new_household(4, &["traveller"], &[]);
+    let (index, e) = refusal(l.enrol(vec![h(4), h(5), other], vec![], None).await);
+    assert_eq!(index, 2);
+    assert!(
+        matches!(&e, LedgerError::Conflict(m) if m == "household 4"),
+        "{e:?}"
+    );
+    let other = new_household(1, &[], &[]);
+    let (index, e) = refusal(l.enrol(vec![h(1), other], vec![], None).await);
+    assert_eq!(index, 1);
+    assert!(
+        matches!(&e, LedgerError::Conflict(m) if m == "household 1"),
+        "{e:?}"
+    );
+    let other = new_card(41, 4, Holder::Secondary, CardKind::Plastic);
+    let (index, e) = refusal(
+        l.enrol(vec![h(4)], vec![c(41, 4), c(12, 1), other], None)
+            .await,
+    );
+    assert_eq!(index, 1 + 2);
+    assert!(
+        matches!(&e, LedgerError::Conflict(m) if m == "card 41"),
+        "{e:?}"
+    );
+    assert_eq!(enrolled_rows(db).await, rows);
+}
+
+async fn a_card_of_an_unknown_household_is_refused(l: &SqlLedger, db: &Db) {
+    let (hs, cs) = network(1..=3);
+    l.enrol(hs, cs, None).await.unwrap();
+    let before = enrolled_rows(db).await;
+    let c = |id, household| new_card(id, household, Holder::Secondary, CardKind::CoBranded);
+    // Cards of a stored household (2) and of one this call enrols (4) are fine; 9 is unknown.
+    let (index, e) = refusal(
+        l.enrol(
+            vec![new_household(4, &[], &[])],
+            vec![c(23, 2), c(43, 4), c(91, 9), c(44, 4)],
+            None,
+        )
+        .await,
+    );
+    assert_eq!(index, 1 + 2);
+    assert!(
+        matches!(e, LedgerError::UnknownHousehold(HouseholdId(9))),
+        "{e:?}"
+    );
+    assert_eq!(enrolled_rows(db).await, before);
+    // A refused household stops the call before any card.
+    let (index, e) = refusal(
+        l.enrol(vec![new_household(5, &[""], &[])], vec![c(51, 5)], None)
+            .await,
+    );
+    assert_eq!(index, 0);
+    assert!(
+        matches!(
+            e,
+            LedgerError::Invalid {
+                field: "segments",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    // Without the bad ones, all of it goes in.
+    let r = l
+        .enrol(
+            vec![new_household(4, &[], &[])],
+            vec![c(23, 2), c(43, 4), c(44, 4)],
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r, report(1, 0, 3, 0));
+    assert_verified(l).await;
+}
+
+async fn a_large_enrol_runs_in_chunks_and_reports_progress_as_before(l: &SqlLedger, db: &Db) {
+    // Stored before: households 1..=3,000 and 20,001..=20,100, with their cards.
+    let (hs, cs) = network((1..=3_000).chain(20_001..=20_100));
+    l.enrol(hs, cs, None).await.unwrap();
+
+    // 12,345 households, 3,000 of them stored; household 5 again at the end. Their cards, the
+    // stored households' 200 cards (their households are not in the call), and card 11 again.
+    let (mut hs, mut cs) = network(1..=12_345);
+    hs.push(hs[4].clone());
+    cs.extend(network(20_001..=20_100).1);
+    cs.push(cs[0]);
+    let ticks = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = ticks.clone();
+    let progress: Progress = std::sync::Arc::new(move |n| seen.lock().unwrap().push(n));
+    let r = l
+        .enrol(hs.clone(), cs.clone(), Some(progress))
+        .await
+        .unwrap();
+    assert_eq!(r, report(9_345, 3_001, 18_690, 6_201));
+    // After every 1,000th household, then every 1,000th card, and once at the end.
+    let (nh, nc) = (hs.len() as u64, cs.len() as u64);
+    let want: Vec<u64> = (1..=nh / 1_000)
+        .map(|k| k * 1_000)
+        .chain((1..=nc / 1_000).map(|k| nh + k * 1_000))
+        .chain([nh + nc])
+        .collect();
+    assert_eq!(*ticks.lock().unwrap(), want);
+    let rows = enrolled_rows(db).await;
+    assert_eq!(rows.0.len(), 12_445);
+    assert_eq!(rows.1.len(), 24_890);
+    assert_eq!(rows.2.len(), 12_445);
+    assert!(rows.2.iter().all(|&(_, p, m)| p == 0 && m == 0));
+
+    let again = l.enrol(hs.clone(), cs.clone(), None).await.unwrap();
+    assert_eq!(again, report(0, 12_346, 0, 24_891));
+    // A changed stored card near the end, after new households and cards: refused, nothing
+    // written.
+    let (more_hs, mut all_cs) = network(30_001..=36_000);
+    let mut all_hs = hs.clone();
+    all_hs.extend(more_hs);
+    all_cs.extend(cs.iter().copied());
+    let at = all_cs.len() - 7;
+    all_cs[at].kind = CardKind::Traveller;
+    let (index, e) = refusal(l.enrol(all_hs.clone(), all_cs, None).await);
+    assert_eq!(index, all_hs.len() + at);
+    assert!(matches!(e, LedgerError::Conflict(_)), "{e:?}");
+    assert_eq!(enrolled_rows(db).await, rows);
+}
+
+/// Single writes ([`Ledger::add_household`], [`Ledger::add_card`]) of the same rows, one by one,
+/// on a second ledger of the same backend: the enrol refuses the row they refuse first, and once
+/// every refused row is taken out both ledgers hold the same rows.
+async fn enrol_refuses_the_row_single_writes_refuse_and_writes_what_they_write(
+    l: &SqlLedger,
+    db: &Db,
+) {
+    let single = match db {
+        Db::Sqlite(_) => sqlite().await,
+        Db::Postgres(_) => postgres().await.expect("PostgreSQL is configured"),
+    };
+    let c = new_card;
+    let (p, s) = (Holder::Primary, Holder::Secondary);
+    let (plastic, mobile) = (CardKind::Plastic, CardKind::Mobile);
+    let stored_hs = vec![
+        new_household(1, &[], &[]),
+        new_household(2, &["a", "b"], &[]),
+        new_household(3, &["x"], &["k-market"]),
+    ];
+    let stored_cs = vec![c(11, 1, p, plastic), c(21, 2, p, plastic)];
+    for led in [l, &single.ledger] {
+        led.enrol(stored_hs.clone(), stored_cs.clone(), None)
+            .await
+            .unwrap();
+    }
+    let mut hs = vec![
+        new_household(2, &["a;b"], &[]), // stored as "a;b" too: exists
+        new_household(1, &[""], &[]),    // stored as "" too: exists
+        new_household(6, &["p"], &[]),
+        new_household(6, &["p"], &[]),
+        new_household(6, &["q"], &[]),          // conflict
+        new_household(7, &[""], &[]),           // invalid
+        new_household(8, &["a;b"], &[]),        // invalid
+        new_household(3, &["x"], &["k-rauta"]), // conflict
+        new_household(9, &[], &["k-market", "k-rauta"]),
+        new_household(9, &[], &["k-rauta", "k-market"]),
+    ];
+    let mut cs = vec![
+        c(11, 1, p, plastic),
+        c(11, 1, p, mobile), // conflict
+        c(61, 6, p, plastic),
+        c(61, 6, p, plastic),
+        c(61, 6, s, plastic),  // conflict
+        c(99, 100, s, mobile), // unknown household
+        c(31, 3, s, mobile),
+        c(71, 7, p, plastic), // household 7 refused: unknown
+        c(91, 9, p, plastic),
+        c(21, 9, p, plastic), // conflict (stored for household 2)
+    ];
+    let mut refused = 0;
+    loop {
+        let got = l.enrol(hs.clone(), cs.clone(), None).await;
+        // One by one, committed: rows before a refusal stay, and answer "exists" next round
+        // as the enrol's own earlier rows would.
+        let mut want = None;
+        for (i, h) in hs.iter().enumerate() {
+            if let Err(e) = single.ledger.add_household(h.clone()).await {
+                want = Some((i, e));
+                break;
+            }
+        }
+        if want.is_none() {
+            for (i, card) in cs.iter().enumerate() {
+                if let Err(e) = single.ledger.add_card(*card).await {
+                    want = Some((hs.len() + i, e));
+                    break;
+                }
+            }
+        }
+        match (got, want) {
+            (Err(LedgerError::BatchItem { index, source }), Some((i, e))) => {
+                assert_eq!((index, format!("{source:?}")), (i, format!("{e:?}")));
+                if index < hs.len() {
+                    hs.remove(index);
+                } else {
+                    cs.remove(index - hs.len());
+                }
+                refused += 1;
+            }
+            (Ok(_), None) => break,
+            (got, want) => panic!("enrol: {got:?}; single writes: {want:?}"),
+        }
+    }
+    assert_eq!(refused, 9);
+    assert_eq!(
+        l.enrol(hs.clone(), cs.clone(), None).await.unwrap(),
+        report(0, hs.len() as u64, 0, cs.len() as u64)
+    );
+    assert_eq!(enrolled_rows(db).await, enrolled_rows(&single.db).await);
+    single.finish().await;
 }
