@@ -128,7 +128,8 @@ pub(crate) async fn move_points(
         return post::move_balances(tx, &households, &programme).await;
     }
     post::move_balances(tx, &HouseholdMoves::new(), &programme).await?;
-    // Counted before this batch's rows go in, so that a failure below leaves it unknown.
+    // Taken out while this batch's rows go in, so that a failure below leaves it unknown (and
+    // the writer forgets it if the transaction does not commit: `Cache::rolled_back`).
     let before = match pending.take() {
         Some(n) => n,
         None => post::pending_households(tx).await?,

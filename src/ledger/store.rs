@@ -124,11 +124,28 @@ impl Ctx {
 /// What the writer keeps between batches.
 #[derive(Debug, Default)]
 pub(crate) struct Cache {
-    /// Card → household, filled on demand. Safe to keep: a card never changes household.
+    /// Card → household: the cards the writer enrolled or looked up, and every stored card once
+    /// the writer has read them all. Safe to keep: a card never changes household.
     pub(crate) cards: HashMap<i64, i64>,
+    /// The writer should read every card again (its cards were forgotten, or it just started).
+    pub(crate) reload_cards: bool,
     /// About how many households the pending points table holds (see `bulk::move_points`);
     /// `None` until counted.
     pub(crate) pending: Option<u64>,
+}
+
+impl Cache {
+    /// After a transaction that did not commit. What it counted of the pending table is
+    /// unknown. If it wrote cards, the households it looked up for them inside the transaction
+    /// may not be stored: every card is forgotten and read again. Cards looked up by any other
+    /// transaction were stored before it began, so they stay.
+    pub(crate) fn rolled_back(&mut self, wrote_cards: bool) {
+        self.pending = None;
+        if wrote_cards {
+            self.cards.clear();
+            self.reload_cards = true;
+        }
+    }
 }
 
 fn validate_purchase(p: &Purchase) -> Result<(), LedgerError> {

@@ -82,6 +82,21 @@ pub(crate) async fn verify(tx: &mut Tx) -> Result<VerifyReport, LedgerError> {
             note(format!("household {h} has entries but no cached balance"));
         }
     }
+    // ledger_balances_now shows pending points only beside a balance row.
+    for r in tx
+        .fetch(
+            "SELECT household, points FROM ledger_points_pending p \
+             WHERE NOT EXISTS (SELECT 1 FROM ledger_balances b WHERE b.household = p.household)",
+            vec![],
+        )
+        .await?
+    {
+        note(format!(
+            "household {} has {} pending points but no cached balance",
+            r.i64(0)?,
+            r.i64(1)?
+        ));
+    }
 
     let mut prog: BTreeMap<String, i64> = BTreeMap::new();
     for r in tx

@@ -72,12 +72,12 @@ async fn run(db: Db, rules: Arc<Rules>, mut rx: mpsc::Receiver<Job>) {
     let mut cache = Cache::default();
     let mut jobs = Vec::new();
     let mut preload: Option<JoinHandle<Result<HashMap<i64, i64>, sqlx::Error>>> = None;
-    let mut first_job = true;
+    cache.reload_cards = true;
     while let Some(first) = rx.recv().await {
-        // Every card's household is read once, beside the writer, when the first write comes
-        // (not at start: a one-shot command may never write). Until it is in, purchases look
-        // their cards up.
-        if std::mem::take(&mut first_job) {
+        // Every card's household is read beside the writer when the first write comes (not at
+        // start: most one-shot commands never write), and again if the cache had to forget its
+        // cards. Until it is in, purchases look their cards up.
+        if std::mem::take(&mut cache.reload_cards) && preload.is_none() {
             preload = Some(tokio::spawn(load_cards(db.clone())));
         }
         if preload.as_ref().is_some_and(JoinHandle::is_finished) {
@@ -117,13 +117,15 @@ async fn run(db: Db, rules: Arc<Rules>, mut rx: mpsc::Receiver<Job>) {
                         Ok(_) => cache
                             .cards
                             .extend(cs.iter().map(|c| (c.id.0, c.household.0))),
-                        Err(_) => cache.cards.clear(),
+                        Err(_) => cache.rolled_back(false),
                     }
                     let _ = reply.send(r);
                 }
                 Job::MonthEnd(m, reply) => {
                     flush(&db, &rules, &mut cache, &mut ops).await;
                     let _ = reply.send(run_month_end(&db, &rules, m).await);
+                    // Month-end emptied the pending table (or failed): count it again.
+                    cache.pending = None;
                 }
             }
         }
@@ -182,6 +184,7 @@ async fn flush(db: &Db, rules: &Rules, cache: &mut Cache, ops: &mut Vec<(Op, Rep
         return;
     }
     let (list, replies): (Vec<Op>, Vec<Reply<Done>>) = ops.drain(..).unzip();
+    let writes_cards = |ops: &[Op]| ops.iter().any(|o| matches!(o, Op::Card(_)));
     match group(db, rules, cache, &list).await {
         Ok(results) => {
             for (r, reply) in results.into_iter().zip(replies) {
@@ -189,19 +192,19 @@ async fn flush(db: &Db, rules: &Rules, cache: &mut Cache, ops: &mut Vec<(Op, Rep
             }
         }
         Err(e) if list.len() == 1 => {
-            cache.cards.clear();
+            cache.rolled_back(writes_cards(&list));
             if let Some(reply) = replies.into_iter().next() {
                 let _ = reply.send(Err(LedgerError::Db(e)));
             }
         }
         Err(e) => {
             tracing::warn!(error = %e, writes = list.len(), "batch failed; retrying writes one by one");
-            cache.cards.clear();
+            cache.rolled_back(writes_cards(&list));
             for (op, reply) in list.into_iter().zip(replies) {
                 let r = match group(db, rules, cache, std::slice::from_ref(&op)).await {
                     Ok(mut v) => v.pop().unwrap_or(Err(LedgerError::WriterStopped)),
                     Err(e) => {
-                        cache.cards.clear();
+                        cache.rolled_back(writes_cards(std::slice::from_ref(&op)));
                         Err(LedgerError::Db(e))
                     }
                 };
@@ -280,7 +283,7 @@ async fn atomic(
         let res = match store::purchases(&mut tx, rules, cache, &ctx, &refs).await {
             Ok(r) => r,
             Err(e) => {
-                cache.cards.clear();
+                cache.rolled_back(false);
                 return Err(e.into());
             }
         };
@@ -289,7 +292,7 @@ async fn atomic(
                 Ok(w) => out.push(w),
                 Err(e) => {
                     tx.rollback().await?;
-                    cache.cards.clear();
+                    cache.rolled_back(false);
                     return Err(LedgerError::BatchItem {
                         index: ci * ATOMIC_CHUNK + k,
                         source: Box::new(e),
@@ -302,7 +305,7 @@ async fn atomic(
         }
     }
     if let Err(e) = tx.commit().await {
-        cache.cards.clear();
+        cache.rolled_back(false);
         return Err(e.into());
     }
     Ok(out)

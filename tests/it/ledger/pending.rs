@@ -98,6 +98,20 @@ async fn verify_detects_a_tampered_pending_balance<L: Ledger>(l: &L, db: &Db) {
         "{v:?}"
     );
     assert_eq!(v.points_sum, 1, "the books no longer balance");
+
+    // Pending points of a household without a balance row show in no balance: verify says so.
+    tamper(
+        db,
+        "INSERT INTO ledger_points_pending (household, points) VALUES (999, 7)",
+    )
+    .await;
+    let v = l.verify().await.unwrap();
+    assert!(
+        v.problems
+            .iter()
+            .any(|p| p.contains("household 999 has 7 pending points")),
+        "{v:?}"
+    );
 }
 
 async fn pending_points_fold_once_enough_households_wait(l: &SqlLedger, db: &Db) {
@@ -118,35 +132,36 @@ async fn pending_points_fold_once_enough_households_wait(l: &SqlLedger, db: &Db)
         })
         .collect();
     l.enrol(hs, cards, None).await.unwrap();
-    // Household h earns h % 7 + 1 points, in batches of 10,000 households.
+    // Household h earns h % 7 + 1 points, in batches of 10,000 households; twice over, so that
+    // the second fold adds to balances the first one filled.
     let all: Vec<i64> = (1..=n).collect();
-    for chunk in all.chunks(10_000) {
-        let batch = chunk
-            .iter()
-            .map(|h| {
-                purchase(
-                    h * 10 + 1,
-                    "k-market",
-                    (h % 7 + 1) * 100,
-                    0,
-                    at(2026, 10, 3),
-                )
-            })
-            .collect();
-        l.purchase_batch(batch).await.unwrap();
+    for round in 0..2 {
+        for chunk in all.chunks(10_000) {
+            let batch = chunk
+                .iter()
+                .map(|h| {
+                    let day = at(2026, 10, 3 + round);
+                    purchase(h * 10 + 1, "k-market", (h % 7 + 1) * 100, 0, day)
+                })
+                .collect();
+            l.purchase_batch(batch).await.unwrap();
+        }
     }
     let pending = rows(db, "ledger_points_pending").await;
     let folded = rows(db, "ledger_balances").await;
     if defers(db) {
-        // The batch that reached the threshold folded everything before it; what came after waits.
+        // A fold empties the table once it holds FOLD_AT households: what came after waits.
         assert!(
             !pending.is_empty() && pending.len() < POINTS_FOLD_AT as usize,
             "{} households pending",
             pending.len()
         );
-        assert!(folded.iter().filter(|(_, p)| *p > 0).count() as u64 >= POINTS_FOLD_AT);
+        assert!(
+            folded.iter().filter(|(h, p)| *p == 2 * (h % 7 + 1)).count() > 50_000,
+            "the second fold added to the first"
+        );
     }
-    let expect = |h: i64| h % 7 + 1;
+    let expect = |h: i64| 2 * (h % 7 + 1);
     let pending: std::collections::HashMap<i64, i64> = pending.into_iter().collect();
     for (h, p) in &folded {
         assert_eq!(
