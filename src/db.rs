@@ -75,11 +75,7 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
-                // Reads map the file (up to 1 GiB) instead of copying each page in with a
-                // syscall: cold lookups among 4.4 million cards are the purchase path's largest
-                // cost after a restart. Writes still go through the WAL.
-                .pragma("mmap_size", "1073741824");
+                .busy_timeout(Duration::from_secs(10));
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL,
