@@ -7,7 +7,10 @@
 //! account (`programme/points-issued`, `programme/points-converted`, `programme/money-issued`,
 //! `programme/money-redeemed`, `programme/money-expired`, `programme/corrections-*`). Points and
 //! money (cents) are separate units, each summing to zero over all accounts. Cached balances move
-//! in the same transaction; [`Ledger::verify`] rebuilds them from the entries.
+//! in the same transaction. On SQLite a purchase's points move `ledger_points_pending`, a small
+//! table folded into `ledger_balances` in bulk (migration 0007, [`POINTS_FOLD_AT`]); a balance is
+//! the sum of both (the view `ledger_balances_now`). [`Ledger::verify`] rebuilds every balance
+//! from the entries and compares.
 //!
 //! # Writes
 //! Every write is idempotent: purchases, returns, redemptions, corrections and campaigns carry a
