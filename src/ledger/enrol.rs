@@ -14,7 +14,7 @@
 
 use super::bulk::LOOKUP_CHUNK;
 use super::error::LedgerError;
-use super::sql::{in_list_from, multi_values, Arg, Tx};
+use super::sql::{multi_values, Arg, Tx};
 use super::store::{join, ms};
 use super::types::*;
 use super::writer::Progress;
@@ -134,20 +134,15 @@ async fn stored_households(
     tx: &mut Tx,
     ids: &[i64],
 ) -> Result<HashMap<i64, (String, String)>, sqlx::Error> {
-    let mut stored = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(LOOKUP_CHUNK) {
-        let sql = format!(
-            "SELECT id, segments, chosen_chains FROM ledger_households WHERE id IN {}",
-            in_list_from(0, chunk.len())
-        );
-        for r in tx
-            .fetch(&sql, chunk.iter().map(|&h| Arg::I(h)).collect())
-            .await?
-        {
-            stored.insert(r.i64(0)?, (r.text(1)?, r.text(2)?));
-        }
-    }
-    Ok(stored)
+    let rows = tx
+        .fetch_ids(
+            "SELECT id, segments, chosen_chains FROM ledger_households",
+            ids,
+        )
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.i64(0)?, (r.text(1)?, r.text(2)?))))
+        .collect()
 }
 
 /// Writes new households `(id, segments, chosen chains)` and their zero balances.
@@ -252,38 +247,20 @@ async fn stored_cards(
     tx: &mut Tx,
     ids: &[i64],
 ) -> Result<HashMap<i64, (i64, String, String)>, sqlx::Error> {
-    let mut stored = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(LOOKUP_CHUNK) {
-        let sql = format!(
-            "SELECT id, household, holder, kind FROM ledger_cards WHERE id IN {}",
-            in_list_from(0, chunk.len())
-        );
-        for r in tx
-            .fetch(&sql, chunk.iter().map(|&c| Arg::I(c)).collect())
-            .await?
-        {
-            stored.insert(r.i64(0)?, (r.i64(1)?, r.text(2)?, r.text(3)?));
-        }
-    }
-    Ok(stored)
+    let rows = tx
+        .fetch_ids("SELECT id, household, holder, kind FROM ledger_cards", ids)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.i64(0)?, (r.i64(1)?, r.text(2)?, r.text(3)?))))
+        .collect()
 }
 
 /// The stored households among `ids`.
 async fn stored_household_ids(tx: &mut Tx, ids: &[i64]) -> Result<Vec<i64>, sqlx::Error> {
-    let mut stored = Vec::new();
-    for chunk in ids.chunks(LOOKUP_CHUNK) {
-        let sql = format!(
-            "SELECT id FROM ledger_households WHERE id IN {}",
-            in_list_from(0, chunk.len())
-        );
-        for r in tx
-            .fetch(&sql, chunk.iter().map(|&h| Arg::I(h)).collect())
-            .await?
-        {
-            stored.push(r.i64(0)?);
-        }
-    }
-    Ok(stored)
+    let rows = tx
+        .fetch_ids("SELECT id FROM ledger_households", ids)
+        .await?;
+    rows.iter().map(|r| r.i64(0)).collect()
 }
 
 /// Writes new cards.

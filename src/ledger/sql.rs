@@ -3,6 +3,7 @@
 //!
 //! Every statement uses `$n` placeholders, which both SQLite and PostgreSQL accept.
 
+use super::bulk::LOOKUP_CHUNK;
 use super::{postgres, sqlite};
 use crate::db::Db;
 use sqlx::{Postgres, Sqlite, Transaction};
@@ -129,6 +130,22 @@ impl Tx {
             Tx::Sqlite(t) => sqlite::fetch(t, sql, args).await,
             Tx::Pg(t) => postgres::fetch(t, sql, args).await,
         }
+    }
+
+    /// The rows of `select` (a `SELECT … FROM table` with no WHERE) whose integer `id` is among
+    /// `ids`: one statement per [`LOOKUP_CHUNK`] ids.
+    pub(crate) async fn fetch_ids(
+        &mut self,
+        select: &str,
+        ids: &[i64],
+    ) -> Result<Vec<Row>, sqlx::Error> {
+        let mut rows = Vec::new();
+        for chunk in ids.chunks(LOOKUP_CHUNK) {
+            let sql = format!("{select} WHERE id IN {}", in_list(chunk.len()));
+            let args = chunk.iter().map(|&id| Arg::I(id)).collect();
+            rows.extend(self.fetch(&sql, args).await?);
+        }
+        Ok(rows)
     }
 
     /// Runs a query; its first row, if any.

@@ -6,7 +6,7 @@ use super::bulk;
 use super::error::LedgerError;
 use super::post::{self, post, Entry};
 use super::rules::{Month, Rules};
-use super::sql::{args, in_list, multi_values, Arg, Tx};
+use super::sql::{args, multi_values, Arg, Tx};
 use super::types::*;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -249,17 +249,11 @@ async fn cache_cards(
             .filter(|c| !cache.cards.contains_key(c) && seen.insert(*c))
             .collect()
     };
-    for chunk in missing.chunks(bulk::LOOKUP_CHUNK) {
-        let sql = format!(
-            "SELECT id, household FROM ledger_cards WHERE id IN {}",
-            in_list(chunk.len())
-        );
-        let rows = tx
-            .fetch(&sql, chunk.iter().map(|c| Arg::I(*c)).collect())
-            .await?;
-        for r in rows {
-            cache.cards.insert(r.i64(0)?, r.i64(1)?);
-        }
+    for r in tx
+        .fetch_ids("SELECT id, household FROM ledger_cards", &missing)
+        .await?
+    {
+        cache.cards.insert(r.i64(0)?, r.i64(1)?);
     }
     Ok(())
 }

@@ -712,17 +712,17 @@ async fn tamper(db: &Db, sql: &str) {
     }
 }
 
-async fn verify_detects_a_tampered_cached_balance<L: Ledger>(l: &L, db: &Db) {
+/// Household 1 with one purchase of 50 points, verified.
+async fn one_verified_purchase<L: Ledger>(l: &L) {
     household(l, 1).await;
     l.purchase(purchase(11, "k-market", 5_000, 0, at(2026, 10, 3)))
         .await
         .unwrap();
     assert_verified(l).await;
-    tamper(
-        db,
-        "UPDATE ledger_balances SET points = points + 1 WHERE household = 1",
-    )
-    .await;
+}
+
+/// Verify finds household 1's cached balance a point above its entries, and the books a point off.
+async fn assert_household_one_a_point_off<L: Ledger>(l: &L) {
     let v = l.verify().await.unwrap();
     assert!(!v.ok());
     assert!(
@@ -730,6 +730,16 @@ async fn verify_detects_a_tampered_cached_balance<L: Ledger>(l: &L, db: &Db) {
         "{v:?}"
     );
     assert_eq!(v.points_sum, 1, "the books no longer balance");
+}
+
+async fn verify_detects_a_tampered_cached_balance<L: Ledger>(l: &L, db: &Db) {
+    one_verified_purchase(l).await;
+    tamper(
+        db,
+        "UPDATE ledger_balances SET points = points + 1 WHERE household = 1",
+    )
+    .await;
+    assert_household_one_a_point_off(l).await;
 }
 
 /// A purchase row is its own journal entry: changing its points makes the journal disagree with
