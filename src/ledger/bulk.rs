@@ -2,14 +2,14 @@
 //! writes of its new purchases with multi-row INSERTs, and their balance moves.
 
 use super::post::{self, HouseholdMoves, ProgrammeMoves};
-use super::sql::{in_list_from, multi_values, Arg, Tx};
+use super::sql::{multi_values, Arg, Tx};
 use super::store::ms;
 use super::types::{HouseholdId, Purchase, PurchaseReceipt, Unit};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
 
-/// Keys per idempotency lookup (bound at most twice: 10,000 parameters, under SQLite's 32,766
-/// and PostgreSQL's 65,535).
+/// Keys per idempotency lookup (parameters per statement, under SQLite's 32,766 and
+/// PostgreSQL's 65,535).
 pub(crate) const LOOKUP_CHUNK: usize = 5_000;
 /// Rows per multi-row INSERT.
 pub(crate) const INSERT_ROWS: usize = 250;
@@ -28,24 +28,7 @@ pub(crate) type Stored = HashMap<Uuid, (i64, PurchaseReceipt)>;
 
 /// The purchases stored under any of `keys`: one statement per [`LOOKUP_CHUNK`] keys.
 pub(crate) async fn stored_purchases(tx: &mut Tx, keys: &[Vec<u8>]) -> Result<Stored, sqlx::Error> {
-    let mut stored = Stored::new();
-    for chunk in keys.chunks(LOOKUP_CHUNK) {
-        let sql = format!(
-            "SELECT key, hash, household, points, campaign_points FROM ledger_purchases \
-             WHERE key IN {}",
-            in_list_from(0, chunk.len())
-        );
-        let args = chunk.iter().map(|k| Arg::B(k.clone())).collect();
-        for r in tx.fetch(&sql, args).await? {
-            let receipt = PurchaseReceipt {
-                household: HouseholdId(r.i64(2)?),
-                points: r.i64(3)?,
-                campaign_points: r.i64(4)?,
-            };
-            stored.insert(r.uuid(0)?, (r.i64(1)?, receipt));
-        }
-    }
-    Ok(stored)
+    Ok(taken(tx, keys, true).await?.0)
 }
 
 /// The keys among `keys` that other kinds of write took (returns, redemptions, corrections,
@@ -54,25 +37,76 @@ pub(crate) async fn foreign_keys(
     tx: &mut Tx,
     keys: &[Vec<u8>],
 ) -> Result<HashSet<Uuid>, sqlx::Error> {
+    Ok(taken(tx, keys, false).await?.1)
+}
+
+/// Every write stored under any of `keys`: the purchases (when `purchases`) with what an
+/// idempotent answer needs, and the keys other kinds of write took. One statement per
+/// [`LOOKUP_CHUNK`] keys, each key bound once.
+///
+/// The keys are one table of the statement (`k`) joined to each write table's primary key, not
+/// an `IN` list per table: SQLite builds a sorted copy of every `IN` list, and binding and
+/// sorting the same keys two or three times took longer than the probes (measured with
+/// `benches/ledger.sh`: looking up other writes' keys in two empty tables cost twice the
+/// purchases lookup).
+pub(crate) async fn taken(
+    tx: &mut Tx,
+    keys: &[Vec<u8>],
+    purchases: bool,
+) -> Result<(Stored, HashSet<Uuid>), sqlx::Error> {
+    let mut stored = Stored::new();
     let mut foreign = HashSet::new();
     for chunk in keys.chunks(LOOKUP_CHUNK) {
-        // Two lists of their own placeholders ($1…$n, $n+1…$2n), the keys bound twice:
-        // parameters in order bind without a name search on SQLite (see `sqlite::numbered`).
-        let n = chunk.len();
-        let sql = format!(
-            "SELECT key FROM ledger_requests WHERE key IN {} \
-             UNION ALL SELECT key FROM ledger_returns WHERE key IN {}",
-            in_list_from(0, n),
-            in_list_from(n, n)
-        );
-        let args = (0..2)
-            .flat_map(|_| chunk.iter().map(|k| Arg::B(k.clone())))
-            .collect();
+        let sql = taken_sql(chunk.len(), purchases);
+        let args = chunk.iter().map(|k| Arg::B(k.clone())).collect();
         for r in tx.fetch(&sql, args).await? {
-            foreign.insert(r.uuid(0)?);
+            let key = r.uuid(0)?;
+            if r.i64(1)? == 1 {
+                let receipt = PurchaseReceipt {
+                    household: HouseholdId(r.i64(3)?),
+                    points: r.i64(4)?,
+                    campaign_points: r.i64(5)?,
+                };
+                stored.insert(key, (r.i64(2)?, receipt));
+            } else {
+                foreign.insert(key);
+            }
         }
     }
-    Ok(foreign)
+    Ok((stored, foreign))
+}
+
+/// The statement of [`taken`] for `n` keys.
+///
+/// `k CROSS JOIN table WHERE …` makes SQLite read the keys in the outer loop and look each up by
+/// the table's primary key. With `JOIN … ON`, SQLite 3.46 scanned all of `ledger_purchases`
+/// instead for some numbers of keys (around 250: a second per lookup once the table held a
+/// million purchases); the test below checks the plan. PostgreSQL reads it as an inner join.
+pub(crate) fn taken_sql(n: usize, purchases: bool) -> String {
+    let mut sql = String::with_capacity(600 + n * 8);
+    sql.push_str("WITH k (key) AS MATERIALIZED (VALUES ");
+    for i in 1..=n {
+        if i > 1 {
+            sql.push(',');
+        }
+        sql.push_str("($");
+        sql.push_str(&i.to_string());
+        sql.push(')');
+    }
+    sql.push_str(") ");
+    if purchases {
+        sql.push_str(
+            "SELECT p.key, CAST(1 AS BIGINT), p.hash, p.household, p.points, p.campaign_points \
+             FROM k CROSS JOIN ledger_purchases p WHERE p.key = k.key UNION ALL ",
+        );
+    }
+    let zeros = "CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), \
+                 CAST(0 AS BIGINT)";
+    sql.push_str(&format!(
+        "SELECT r.key, {zeros} FROM k CROSS JOIN ledger_requests r WHERE r.key = k.key \
+         UNION ALL SELECT r.key, {zeros} FROM k CROSS JOIN ledger_returns r WHERE r.key = k.key"
+    ));
+    sql
 }
 
 /// Inserts new purchases with multi-row INSERTs; the number of rows written. With
@@ -161,3 +195,46 @@ fn purchase_args(f: &Fresh<'_>, a: &mut Vec<Arg>) {
 }
 
 const PURCHASE_TARGET: &str = "ledger_purchases (key, hash, household, card, outlet, chain, amount, ineligible, at, points, campaign_points)";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+
+    /// Every write table is searched by its primary key, once per key, whatever the number of
+    /// keys: a scan of `ledger_purchases` would read every purchase ever stored.
+    #[tokio::test]
+    async fn the_key_lookup_searches_each_table_by_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("plan.db").display());
+        let db = Db::open(&url).await.unwrap();
+        let mut tx = Tx::begin(&db).await.unwrap();
+        for n in [1, 2, 16, 100, 200, 250, 255, 256, 1_000, LOOKUP_CHUNK] {
+            for purchases in [true, false] {
+                let sql = format!("EXPLAIN QUERY PLAN {}", taken_sql(n, purchases));
+                let args = (0..n).map(|i| Arg::B(vec![i as u8; 16])).collect();
+                let plan: Vec<String> = tx
+                    .fetch(&sql, args)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.text(3).unwrap())
+                    .collect();
+                let searches = plan
+                    .iter()
+                    .filter(|l| l.starts_with("SEARCH") && l.contains("USING PRIMARY KEY (key=?)"))
+                    .count();
+                assert_eq!(searches, 2 + usize::from(purchases), "{n} keys: {plan:?}");
+                // The only scans: the keys' VALUES and the table `k` made of them.
+                assert!(
+                    plan.iter()
+                        .filter(|l| l.starts_with("SCAN"))
+                        .all(|l| l == "SCAN k"
+                            || l.ends_with("CONSTANT ROWS")
+                            || l.ends_with("CONSTANT ROW")),
+                    "{n} keys: a write table is scanned: {plan:?}"
+                );
+            }
+        }
+    }
+}

@@ -201,15 +201,10 @@ pub(crate) fn multi_values(head: &str, rows: usize, cols: usize, tail: &str) -> 
 
 /// `($1,$2,…,$n)` for an `IN` list.
 pub(crate) fn in_list(n: usize) -> String {
-    in_list_from(0, n)
-}
-
-/// `($from+1,…,$from+n)` for an `IN` list whose parameters follow `from` others.
-pub(crate) fn in_list_from(from: usize, n: usize) -> String {
     let mut s = String::with_capacity(2 + n * 6);
     s.push('(');
-    for i in from + 1..=from + n {
-        if i > from + 1 {
+    for i in 1..=n {
+        if i > 1 {
             s.push(',');
         }
         s.push('$');

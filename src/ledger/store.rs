@@ -9,6 +9,7 @@ use super::rules::{Month, Rules};
 use super::sql::{args, multi_values, Arg, Tx};
 use super::types::*;
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -185,9 +186,10 @@ type Plan<'a> = (
 /// up. Items refused before the insert (an unknown card, a closed month) are looked up first: a
 /// resend of a stored purchase answers "exists" even when it could no longer be written.
 /// Measured with `benches/ledger.sh`: 92k -> 96k purchases/s in arrival order, 68k -> 95k for a
-/// random-order backfill. SQLite looks up first: its savepoint copies every page the insert
-/// first touches (a backfill went 82k -> 70k) and its lookup of keys the insert then writes is
-/// cheap (215k either way).
+/// random-order backfill. SQLite looks up first, stored purchases and other writes' keys in one
+/// statement ([`bulk::taken`]): its savepoint copies every page the insert first touches (a
+/// backfill went 82k -> 70k) and its lookup of keys the insert then writes is cheap (215k
+/// either way).
 pub(crate) async fn purchases(
     tx: &mut Tx,
     rules: &Rules,
@@ -196,16 +198,34 @@ pub(crate) async fn purchases(
     items: &[&Purchase],
 ) -> Result<Vec<Result<Written<PurchaseReceipt>, LedgerError>>, sqlx::Error> {
     let keys: Vec<Vec<u8>> = items.iter().map(|p| p.key.as_bytes().to_vec()).collect();
+    // SHA-256 of each purchase's JSON: spread over the cores while the database waits.
+    let hashes = items
+        .par_iter()
+        .with_min_len(HASHES_PER_TASK)
+        .map(|p| content_hash("purchase", p))
+        .collect();
+    cache_cards(tx, cache, items).await?;
+    if !tx.is_postgres() {
+        let (stored, foreign) = bulk::taken(tx, &keys, true).await?;
+        let batch = Batch {
+            items,
+            keys: &keys,
+            hashes,
+            foreign,
+        };
+        let (out, fresh) = batch.plan(rules, &cache.cards, ctx, &stored);
+        bulk::insert(tx, &fresh, false).await?;
+        bulk::move_points(tx, &mut cache.pending, &fresh).await?;
+        return Ok(out);
+    }
     let batch = Batch {
         items,
-        hashes: items.iter().map(|p| content_hash("purchase", p)).collect(),
-        foreign: bulk::foreign_keys(tx, &keys).await?,
         keys: &keys,
+        hashes,
+        foreign: bulk::foreign_keys(tx, &keys).await?,
     };
-    cache_cards(tx, cache, items).await?;
     let plan = |stored: &bulk::Stored| batch.plan(rules, &cache.cards, ctx, stored);
-
-    if tx.is_postgres() && items.len() >= OPTIMISTIC_MIN {
+    if items.len() >= OPTIMISTIC_MIN {
         let (mut out, mut fresh) = plan(&bulk::Stored::new());
         let refused: Vec<Vec<u8>> = out
             .iter()
@@ -234,6 +254,9 @@ pub(crate) async fn purchases(
     bulk::move_points(tx, &mut cache.pending, &fresh).await?;
     Ok(out)
 }
+
+/// Purchases hashed per rayon task: a single purchase is hashed where it is.
+const HASHES_PER_TASK: usize = 256;
 
 /// Looks up the household of every card of `items` not cached yet.
 async fn cache_cards(
