@@ -788,4 +788,4 @@ impl<'a> ChainValues<'a> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -22,7 +22,7 @@ async fn sqlite_store() -> (Store, tempfile::TempDir) {
 /// A store on PostgreSQL in its own new schema, with the server URL and the schema name to drop
 /// afterwards; `None` (with a notice) when no test database is configured. Fails when
 /// `STORENET_REQUIRE_POSTGRES=1` and none is.
-async fn postgres_store() -> Option<(Store, String, String)> {
+pub(crate) async fn postgres_store() -> Option<(Store, String, String)> {
     let Ok(url) = std::env::var("STORENET_TEST_DATABASE_URL") else {
         assert!(
             std::env::var("STORENET_REQUIRE_POSTGRES").as_deref() != Ok("1"),
@@ -45,7 +45,7 @@ async fn postgres_store() -> Option<(Store, String, String)> {
 }
 
 /// Drops a test schema made by [`postgres_store`].
-async fn drop_schema(url: &str, schema: &str) {
+pub(crate) async fn drop_schema(url: &str, schema: &str) {
     let admin = sqlx::PgPool::connect(url).await.unwrap();
     sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
         .execute(&admin)
