@@ -37,6 +37,9 @@ struct Setup {
     ledger: SqlLedger,
     db: Db,
     _dir: Option<tempfile::TempDir>,
+    /// PostgreSQL: the server's URL and the bench's schema, dropped at the end (it holds the
+    /// network's households, cards and over a million purchases).
+    schema: Option<(String, String)>,
     name: &'static str,
 }
 
@@ -49,6 +52,7 @@ async fn sqlite() -> Setup {
         ledger,
         db,
         _dir: Some(dir),
+        schema: None,
         name: "sqlite",
     }
 }
@@ -85,6 +89,7 @@ async fn postgres() -> Option<Setup> {
         ledger,
         db,
         _dir: None,
+        schema: Some((url, schema)),
         name: "postgres",
     })
 }
@@ -419,6 +424,25 @@ fn criterion_benches(c: &mut Criterion, rt: &tokio::runtime::Runtime, s: &Setup)
     g.finish();
 }
 
+/// Drops the bench's PostgreSQL schema, if it made one.
+async fn drop_schema(schema: Option<(String, String)>) {
+    let Some((url, schema)) = schema else { return };
+    let dropped = async {
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await?;
+        admin
+            .execute(format!("DROP SCHEMA {schema} CASCADE").as_str())
+            .await?;
+        admin.close().await;
+        Ok::<_, sqlx::Error>(())
+    };
+    if let Err(e) = dropped.await {
+        eprintln!("notice: could not drop the bench schema {schema}: {e}");
+    }
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -434,7 +458,9 @@ fn main() {
     }
     if std::env::var("STORENET_BENCH_FIGURES").as_deref() == Ok("1") {
         for s in setups {
+            let schema = s.schema.clone();
             rt.block_on(figures(s));
+            rt.block_on(drop_schema(schema));
         }
         return;
     }
@@ -444,4 +470,7 @@ fn main() {
         criterion_benches(&mut c, &rt, s);
     }
     c.final_summary();
+    for s in setups {
+        rt.block_on(drop_schema(s.schema));
+    }
 }
