@@ -2,7 +2,7 @@
 //! writes of its new purchases with multi-row INSERTs, and their balance moves.
 
 use super::post::{self, HouseholdMoves, ProgrammeMoves};
-use super::sql::{multi_values, Arg, Tx};
+use super::sql::{multi_values, rows_of, Arg, Tx};
 use super::store::ms;
 use super::types::{HouseholdId, Purchase, PurchaseReceipt, Unit};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -83,17 +83,7 @@ pub(crate) async fn taken(
 /// instead for some numbers of keys (around 250: a second per lookup once the table held a
 /// million purchases); the test below checks the plan. PostgreSQL reads it as an inner join.
 pub(crate) fn taken_sql(n: usize, purchases: bool) -> String {
-    let mut sql = String::with_capacity(600 + n * 8);
-    sql.push_str("WITH k (key) AS MATERIALIZED (VALUES ");
-    for i in 1..=n {
-        if i > 1 {
-            sql.push(',');
-        }
-        sql.push_str("($");
-        sql.push_str(&i.to_string());
-        sql.push(')');
-    }
-    sql.push_str(") ");
+    let mut sql = format!("WITH k (key) AS MATERIALIZED (VALUES {}) ", rows_of(n, 1));
     if purchases {
         sql.push_str(
             "SELECT p.key, CAST(1 AS BIGINT), p.hash, p.household, p.points, p.campaign_points \

@@ -174,10 +174,17 @@ impl Tx {
 
 /// `INSERT INTO {head} VALUES ($1,..),(..)` for `rows` rows of `cols` columns, then `tail`.
 pub(crate) fn multi_values(head: &str, rows: usize, cols: usize, tail: &str) -> String {
-    let mut s = String::with_capacity(head.len() + tail.len() + rows * cols * 6);
-    s.push_str("INSERT INTO ");
-    s.push_str(head);
-    s.push_str(" VALUES ");
+    format!("INSERT INTO {head} VALUES {} {tail}", rows_of(rows, cols))
+}
+
+/// `($1,$2,…,$n)` for an `IN` list.
+pub(crate) fn in_list(n: usize) -> String {
+    rows_of(1, n)
+}
+
+/// `($1,..),(..)`: `rows` rows of `cols` placeholders, numbered in order.
+pub(crate) fn rows_of(rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * (cols * 7 + 3));
     let mut n = 1;
     for r in 0..rows {
         if r > 0 {
@@ -194,22 +201,5 @@ pub(crate) fn multi_values(head: &str, rows: usize, cols: usize, tail: &str) -> 
         }
         s.push(')');
     }
-    s.push(' ');
-    s.push_str(tail);
-    s
-}
-
-/// `($1,$2,…,$n)` for an `IN` list.
-pub(crate) fn in_list(n: usize) -> String {
-    let mut s = String::with_capacity(2 + n * 6);
-    s.push('(');
-    for i in 1..=n {
-        if i > 1 {
-            s.push(',');
-        }
-        s.push('$');
-        s.push_str(&i.to_string());
-    }
-    s.push(')');
     s
 }
