@@ -1412,8 +1412,7 @@ async fn sigkilled_ingest_loses_and_doubles_nothing_postgres() {
 /// Migration 0006 on a ledger written before it: the copies of purchases' points in
 /// `ledger_entries` go, the journal shows the purchases instead, and verify still balances.
 #[tokio::test]
-async fn a_ledger_written_before_purchases_were_entries_verifies_after_the_upgrade() {
-    use sqlx::migrate::Migrator;
+async fn a_ledger_written_before_purchases_were_entries_verifies_after_the_upgrade_sqlite() {
     use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
     use std::str::FromStr;
 
@@ -1428,61 +1427,103 @@ async fn a_ledger_written_before_purchases_were_entries_verifies_after_the_upgra
         )
         .await
         .unwrap();
-    let mut old = Migrator::new(crate::common::repo_path("migrations/sqlite").as_path())
+    let old = Db::Sqlite(pool);
+    upgrade_across_0006(old, &url).await;
+}
+
+#[tokio::test]
+async fn a_ledger_written_before_purchases_were_entries_verifies_after_the_upgrade_postgres() {
+    let Some(s) = crate::common::PgSchema::create("the upgrade across migration 0006").await else {
+        return;
+    };
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&s.url)
         .await
         .unwrap();
-    old.migrations = old
+    upgrade_across_0006(Db::Postgres(pool), &s.url).await;
+    s.drop_now().await;
+}
+
+/// Writes, through `old` (an empty database), what the ledger wrote before migration 0006, then
+/// opens `url` as the service does (which runs the later migrations) and checks the result.
+async fn upgrade_across_0006(old: Db, url: &str) {
+    use sqlx::migrate::Migrator;
+
+    let dir = match &old {
+        Db::Sqlite(_) => "migrations/sqlite",
+        Db::Postgres(_) => "migrations/postgres",
+    };
+    let mut before = Migrator::new(crate::common::repo_path(dir).as_path())
+        .await
+        .unwrap();
+    before.migrations = before
         .migrations
         .iter()
         .filter(|m| m.version <= 5)
         .cloned()
         .collect::<Vec<_>>()
         .into();
-    old.run(&pool).await.unwrap();
     // What the ledger wrote then for household 1: a purchase of 50 points with 10 campaign
     // points, both also as entries, and a correction of 5 points as an entry of its own.
-    let key = Uuid::now_v7();
-    let k = key.as_bytes().to_vec();
+    let key = Uuid::now_v7().as_bytes().to_vec();
     let t = at(2026, 10, 3).timestamp_millis();
-    for sql in [
+    let fixed = [
         "INSERT INTO ledger_households VALUES (1, '', '', 0)",
         "INSERT INTO ledger_cards VALUES (11, 1, 'primary', 'plastic', 0)",
         "INSERT INTO ledger_balances VALUES (1, 65, 0)",
         "INSERT INTO ledger_programme VALUES ('programme/points-issued', 'points', -60), \
          ('programme/corrections-points', 'points', -5)",
-    ] {
-        sqlx::query(sql).execute(&pool).await.unwrap();
-    }
-    sqlx::query(
-        "INSERT INTO ledger_purchases (key, hash, household, card, outlet, chain, amount, \
-         ineligible, at, points, campaign_points) VALUES (?, 1, 1, 11, 7, 'k-market', 5000, 0, ?, 50, 10)",
-    )
-    .bind(&k)
-    .bind(t)
-    .execute(&pool)
-    .await
-    .unwrap();
-    for (key, kind, src, amount) in [
-        (Some(k.clone()), "purchase", "programme/points-issued", 50),
-        (Some(k.clone()), "campaign", "programme/points-issued", 10),
+    ];
+    let purchase = "INSERT INTO ledger_purchases (key, hash, household, card, outlet, chain, \
+                    amount, ineligible, at, points, campaign_points) \
+                    VALUES ($1, 1, 1, 11, 7, 'k-market', 5000, 0, $2, 50, 10)";
+    let entry = "INSERT INTO ledger_entries (key, kind, unit, src, dst, amount, household, at) \
+                 VALUES ($1, $2, 'points', $3, 'household/1/points', $4, 1, $5)";
+    let entries = [
+        (
+            Some(key.clone()),
+            "purchase",
+            "programme/points-issued",
+            50i64,
+        ),
+        (Some(key.clone()), "campaign", "programme/points-issued", 10),
         (None, "correction", "programme/corrections-points", 5),
-    ] {
-        sqlx::query(
-            "INSERT INTO ledger_entries (key, kind, unit, src, dst, amount, household, at) \
-             VALUES (?, ?, 'points', ?, 'household/1/points', ?, 1, ?)",
-        )
-        .bind(key)
-        .bind(kind)
-        .bind(src)
-        .bind(amount)
-        .bind(t)
-        .execute(&pool)
-        .await
-        .unwrap();
+    ];
+    // The same statements on either pool (SQLite reads `$1` as a parameter too).
+    macro_rules! write_old {
+        ($pool:expr) => {{
+            let pool = $pool;
+            before.run(pool).await.unwrap();
+            for sql in fixed {
+                sqlx::query(sql).execute(pool).await.unwrap();
+            }
+            sqlx::query(purchase)
+                .bind(&key)
+                .bind(t)
+                .execute(pool)
+                .await
+                .unwrap();
+            for (key, kind, src, amount) in &entries {
+                sqlx::query(entry)
+                    .bind(key)
+                    .bind(kind)
+                    .bind(src)
+                    .bind(amount)
+                    .bind(t)
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+            pool.close().await;
+        }};
     }
-    pool.close().await;
+    match &old {
+        Db::Sqlite(p) => write_old!(p),
+        Db::Postgres(p) => write_old!(p),
+    }
 
-    let db = Db::open(&url).await.unwrap();
+    let db = Db::open(url).await.unwrap();
     let l = SqlLedger::new(db.clone(), Rules::default()).unwrap();
     let v = l.verify().await.unwrap();
     assert!(v.ok(), "{v:?}");
@@ -1491,14 +1532,16 @@ async fn a_ledger_written_before_purchases_were_entries_verifies_after_the_upgra
         "the purchase's two moves and the correction, once each"
     );
     assert_eq!(l.balance(HouseholdId(1)).await.unwrap().points, 65);
-    let Db::Sqlite(p) = &db else { unreachable!() };
-    let copies: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM ledger_entries WHERE kind IN ('purchase', 'campaign')",
-    )
-    .fetch_one(p)
-    .await
-    .unwrap();
-    assert_eq!(copies, 0);
+    let copies = "SELECT COUNT(*) FROM ledger_entries WHERE kind IN ('purchase', 'campaign')";
+    let copies: i64 = match &db {
+        Db::Sqlite(p) => sqlx::query_scalar(copies).fetch_one(p).await.unwrap(),
+        Db::Postgres(p) => sqlx::query_scalar(copies).fetch_one(p).await.unwrap(),
+    };
+    assert_eq!(copies, 0, "the entries that copied purchases are gone");
+    drop(l);
+    if let Db::Postgres(p) = &db {
+        p.close().await;
+    }
 }
 
 // ---------------------------------------------------------------- enrolment
