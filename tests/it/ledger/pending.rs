@@ -7,6 +7,7 @@ on_both_backends!(
     pending_points_count_in_every_balance_until_month_end_folds_them,
     verify_detects_a_tampered_pending_balance,
     pending_points_fold_once_enough_households_wait,
+    a_file_refused_after_a_fold_leaves_balances_and_pending_points_as_they_were,
 );
 
 /// (household, points) rows of `table`, by household.
@@ -104,8 +105,8 @@ async fn verify_detects_a_tampered_pending_balance<L: Ledger>(l: &L, db: &Db) {
     );
 }
 
-async fn pending_points_fold_once_enough_households_wait(l: &SqlLedger, db: &Db) {
-    let n = POINTS_FOLD_AT as i64 + 5_000;
+/// Enrols households 1..=n, each with card h * 10 + 1.
+async fn enrol_households(l: &SqlLedger, n: i64) {
     let hs = (1..=n)
         .map(|h| NewHousehold {
             id: HouseholdId(h),
@@ -122,6 +123,11 @@ async fn pending_points_fold_once_enough_households_wait(l: &SqlLedger, db: &Db)
         })
         .collect();
     l.enrol(hs, cards, None).await.unwrap();
+}
+
+async fn pending_points_fold_once_enough_households_wait(l: &SqlLedger, db: &Db) {
+    let n = POINTS_FOLD_AT as i64 + 5_000;
+    enrol_households(l, n).await;
     // Household h earns h % 7 + 1 points, in batches of 10,000 households; twice over, so that
     // the second fold adds to balances the first one filled.
     let all: Vec<i64> = (1..=n).collect();
@@ -162,6 +168,96 @@ async fn pending_points_fold_once_enough_households_wait(l: &SqlLedger, db: &Db)
     }
     for h in [1, n / 2, n] {
         assert_eq!(l.balance(HouseholdId(h)).await.unwrap().points, expect(h));
+    }
+    assert_verified(l).await;
+}
+
+/// `ledger ingest` writes a file in one transaction. Its purchases fill the pending table past
+/// [`POINTS_FOLD_AT`], so it folds in the middle; then its last row is refused. The fold must go
+/// with the rest: balances and pending points stay as they were, nothing is counted twice when
+/// the file is sent again without the bad row, and verify passes at each step.
+async fn a_file_refused_after_a_fold_leaves_balances_and_pending_points_as_they_were(
+    l: &SqlLedger,
+    db: &Db,
+) {
+    let n = POINTS_FOLD_AT as i64 + 5_000;
+    enrol_households(l, n).await;
+    // Before the file: household h holds h % 5 + 1 points, all of them pending on SQLite.
+    let first: Vec<Purchase> = (1..=n)
+        .map(|h| {
+            purchase(
+                h * 10 + 1,
+                "k-market",
+                (h % 5 + 1) * 100,
+                0,
+                at(2026, 10, 2),
+            )
+        })
+        .collect();
+    for chunk in first.chunks(10_000) {
+        l.purchase_batch(chunk.to_vec()).await.unwrap();
+    }
+    let pending_before = rows(db, "ledger_points_pending").await;
+    let balances_before = rows(db, "ledger_balances").await;
+    if defers(db) {
+        assert!(
+            !pending_before.is_empty(),
+            "the first purchases wait in the pending table"
+        );
+    }
+
+    // The file: 3 points for every household, then a card nobody holds.
+    let mut file: Vec<Purchase> = (1..=n)
+        .map(|h| purchase(h * 10 + 1, "k-market", 300, 0, at(2026, 10, 4)))
+        .collect();
+    file.push(purchase(9, "k-market", 100, 0, at(2026, 10, 4)));
+    match l.ingest(file.clone(), None).await {
+        Err(LedgerError::BatchItem { index, .. }) => assert_eq!(index as i64, n),
+        other => panic!("expected the last row refused, got {other:?}"),
+    }
+    assert_eq!(rows(db, "ledger_points_pending").await, pending_before);
+    assert_eq!(rows(db, "ledger_balances").await, balances_before);
+    for h in [1, n / 2, n] {
+        assert_eq!(
+            l.balance(HouseholdId(h)).await.unwrap().points,
+            h % 5 + 1,
+            "household {h}"
+        );
+    }
+    assert_verified(l).await;
+
+    // Without the bad row the file goes in once; sent again, it only answers "exists".
+    file.pop();
+    let written = l.ingest(file.clone(), None).await.unwrap();
+    assert!(written.iter().all(|w| w.status == WriteStatus::Created));
+    let again = l.ingest(file, None).await.unwrap();
+    assert!(again.iter().all(|w| w.status == WriteStatus::Exists));
+    if defers(db) {
+        assert!(
+            rows(db, "ledger_points_pending").await.len() < POINTS_FOLD_AT as usize,
+            "the file folded the pending table"
+        );
+    }
+    for h in [1, 2, n / 2, n] {
+        assert_eq!(
+            l.balance(HouseholdId(h)).await.unwrap().points,
+            h % 5 + 1 + 3,
+            "household {h}"
+        );
+    }
+    // Later writes still fold and count right (the writer counted the pending table again).
+    let more: Vec<Purchase> = (1..=n)
+        .map(|h| purchase(h * 10 + 1, "k-market", 100, 0, at(2026, 10, 6)))
+        .collect();
+    for chunk in more.chunks(10_000) {
+        l.purchase_batch(chunk.to_vec()).await.unwrap();
+    }
+    for h in [1, 3, n / 2, n] {
+        assert_eq!(
+            l.balance(HouseholdId(h)).await.unwrap().points,
+            h % 5 + 1 + 3 + 1,
+            "household {h}"
+        );
     }
     assert_verified(l).await;
 }
