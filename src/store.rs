@@ -10,6 +10,7 @@
 
 mod postgres;
 mod snapshot;
+mod sql;
 mod sqlite;
 
 use crate::db::{Db, DbError};
