@@ -205,27 +205,22 @@ pub(crate) async fn purchases(
         .map(|p| content_hash("purchase", p))
         .collect();
     cache_cards(tx, cache, items).await?;
-    if !tx.is_postgres() {
+    // SQLite: the stored purchases and the keys other writes took, in one statement. PostgreSQL:
+    // the other writes' keys now, the stored purchases only if the optimistic insert needs them.
+    let (stored, foreign) = if tx.is_postgres() {
+        (None, bulk::foreign_keys(tx, &keys).await?)
+    } else {
         let (stored, foreign) = bulk::taken(tx, &keys, true).await?;
-        let batch = Batch {
-            items,
-            keys: &keys,
-            hashes,
-            foreign,
-        };
-        let (out, fresh) = batch.plan(rules, &cache.cards, ctx, &stored);
-        bulk::insert(tx, &fresh, false).await?;
-        bulk::move_points(tx, &mut cache.pending, &fresh).await?;
-        return Ok(out);
-    }
+        (Some(stored), foreign)
+    };
     let batch = Batch {
         items,
         keys: &keys,
         hashes,
-        foreign: bulk::foreign_keys(tx, &keys).await?,
+        foreign,
     };
     let plan = |stored: &bulk::Stored| batch.plan(rules, &cache.cards, ctx, stored);
-    if items.len() >= OPTIMISTIC_MIN {
+    if stored.is_none() && items.len() >= OPTIMISTIC_MIN {
         let (mut out, mut fresh) = plan(&bulk::Stored::new());
         let refused: Vec<Vec<u8>> = out
             .iter()
@@ -249,7 +244,11 @@ pub(crate) async fn purchases(
         tx.exec("RELEASE SAVEPOINT ledger_purchases", vec![])
             .await?;
     }
-    let (out, fresh) = plan(&bulk::stored_purchases(tx, &keys).await?);
+    let stored = match stored {
+        Some(stored) => stored,
+        None => bulk::stored_purchases(tx, &keys).await?,
+    };
+    let (out, fresh) = plan(&stored);
     bulk::insert(tx, &fresh, false).await?;
     bulk::move_points(tx, &mut cache.pending, &fresh).await?;
     Ok(out)
