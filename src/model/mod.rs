@@ -4,8 +4,10 @@
 //! trusts them and never checks again.
 
 mod hours;
+pub mod text;
 
 pub use hours::{HoursError, OpeningHours};
+pub use text::{TextError, TextRule};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
