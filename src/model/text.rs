@@ -8,7 +8,7 @@
 //! - it is not empty and not made only of whitespace and invisible characters (Unicode's
 //!   `Default_Ignorable_Code_Point`, e.g. U+200B ZERO WIDTH SPACE, and U+2800 BRAILLE BLANK);
 //! - it holds no control character (C0 U+0000–U+001F, DEL, C1 U+0080–U+009F; only a field
-//!   marked [`TextRule::multiline`] admits `\n`), no line or paragraph separator (U+2028,
+//!   marked [`TextRule::multiline`] (the street) admits `\n`), no line or paragraph separator (U+2028,
 //!   U+2029) and no noncharacter (U+FDD0–U+FDEF, U+xxFFFE/F): XML 1.0 cannot carry most of
 //!   them, and they break the CSV, OV2 and GPI files drivers load;
 //! - it holds no bidirectional formatting character (U+202A–U+202E embeddings and overrides,
@@ -43,8 +43,8 @@ pub mod rules {
 
     /// An outlet's display name.
     pub const OUTLET_NAME: TextRule = TextRule::line("name", 200);
-    /// An outlet's street and number.
-    pub const STREET: TextRule = TextRule::line("street", 200);
+    /// An outlet's street and number; may span lines (`Katu 1,\nB-rappu`).
+    pub const STREET: TextRule = TextRule::line("street", 200).multiline();
     /// An outlet's post office / city.
     pub const CITY: TextRule = TextRule::line("city", 100);
     /// An outlet's phone number (may be empty; its format is checked separately).
@@ -86,8 +86,10 @@ pub enum TextProblem {
     TooLong {
         /// The field's bound, in characters.
         max: usize,
-        /// The value's length in characters (a lower bound when far too long).
+        /// The value's length in characters, or the count at which reading stopped.
         chars: usize,
+        /// Reading stopped at `chars`: the value is longer still.
+        more: bool,
     },
     /// A character the rules refuse anywhere, at a 1-based character position.
     Forbidden {
@@ -119,8 +121,12 @@ impl fmt::Display for TextProblem {
             TextProblem::Blank => {
                 f.write_str("is empty or only whitespace or invisible characters")
             }
-            TextProblem::TooLong { max, chars } => {
-                write!(f, "is {chars} characters long; at most {max} are allowed")
+            TextProblem::TooLong { max, chars, more } => {
+                let over = if *more { "over " } else { "" };
+                write!(
+                    f,
+                    "is {over}{chars} characters long; at most {max} are allowed"
+                )
             }
             TextProblem::Forbidden { ch, at, class } => {
                 let what = match class {
@@ -192,18 +198,21 @@ impl TextRule {
         // NFC composes at most three characters into one (Hangul jamo), so a value four times
         // over the bound is refused before it is normalised: a 20 MB name costs one scan.
         let cap = self.max_chars.saturating_mul(4);
-        let mut chars = 0usize;
         let mut visible = false;
         for (i, ch) in v.chars().enumerate() {
             if let Some(class) = forbidden(ch, self.multiline) {
-                return Err(err(TextProblem::Forbidden { ch, at: i + 1, class }));
+                return Err(err(TextProblem::Forbidden {
+                    ch,
+                    at: i + 1,
+                    class,
+                }));
             }
             visible |= !is_invisible(ch);
-            chars = i + 1;
-            if chars > cap {
+            if i >= cap {
                 return Err(err(TextProblem::TooLong {
                     max: self.max_chars,
-                    chars,
+                    chars: cap,
+                    more: true,
                 }));
             }
         }
@@ -220,6 +229,7 @@ impl TextRule {
             return Err(err(TextProblem::TooLong {
                 max: self.max_chars,
                 chars,
+                more: false,
             }));
         }
         Ok(nfc)
@@ -280,12 +290,16 @@ mod tests {
     #[test]
     fn clean_trims_and_composes_to_nfc() {
         assert_eq!(
-            OUTLET_NAME.clean("  Ka\u{308}rko\u{308}la\u{308}\t").unwrap(),
+            OUTLET_NAME
+                .clean("  Ka\u{308}rko\u{308}la\u{308}\t")
+                .unwrap(),
             "Kärkölä"
         );
         // Emoji sequences keep their joiners and variation selectors.
         assert_eq!(
-            OFFER_TITLE.clean("Kahvi \u{2615}\u{fe0f} ja \u{1f468}\u{200d}\u{1f373}").unwrap(),
+            OFFER_TITLE
+                .clean("Kahvi \u{2615}\u{fe0f} ja \u{1f468}\u{200d}\u{1f373}")
+                .unwrap(),
             "Kahvi \u{2615}\u{fe0f} ja \u{1f468}\u{200d}\u{1f373}"
         );
     }
@@ -315,8 +329,8 @@ mod tests {
     #[test]
     fn clean_refuses_every_bidi_control() {
         let bidi = [
-            0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069, 0x200e,
-            0x200f, 0x061c,
+            0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069, 0x200e, 0x200f,
+            0x061c,
         ];
         for cp in bidi {
             let ch = char::from_u32(cp).unwrap();
@@ -378,7 +392,8 @@ mod tests {
             problem(OUTLET_NAME, &"ä".repeat(201)),
             TextProblem::TooLong {
                 max: 200,
-                chars: 201
+                chars: 201,
+                more: false
             }
         );
         assert!(matches!(
@@ -394,7 +409,8 @@ mod tests {
             problem(OUTLET_NAME, &huge),
             TextProblem::TooLong {
                 max: 200,
-                chars: 801
+                chars: 800,
+                more: true
             }
         );
     }

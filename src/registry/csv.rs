@@ -2,6 +2,7 @@
 
 use super::error::{LoadError, Location, RowError};
 use super::validate::{self, Raw};
+use crate::model::text::{rules, TextProblem};
 use crate::model::{Chain, ChainId, Outlet};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -43,10 +44,7 @@ impl Table {
 
 /// Reads a CSV file. A UTF-8 BOM is dropped, CRLF and LF line ends both work, fields are trimmed.
 pub(crate) fn read_table(path: &Path) -> Result<Table, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = super::read_bounded(path)?;
     let body = crate::csvin::normalise(&bytes);
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(LoadError::Empty {
@@ -91,9 +89,18 @@ pub(crate) fn read_table(path: &Path) -> Result<Table, LoadError> {
     }
     let mut rows = Vec::new();
     let mut errors = Vec::new();
-    for rec in records {
+    for (n, rec) in records.enumerate() {
         let rec = rec.map_err(csv_err)?;
         let line = crate::csvin::record_line(&body, rec.position());
+        if n >= super::MAX_IMPORT_ROWS {
+            return Err(LoadError::TooLarge {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "more than {} rows (line {line} is past the limit); split the file",
+                    super::MAX_IMPORT_ROWS
+                ),
+            });
+        }
         if rec.len() != header.len() {
             let reason = format!(
                 "row has {} fields, the header has {}",
@@ -181,14 +188,20 @@ pub fn read_chains(path: &Path) -> Result<Vec<Chain>, LoadError> {
         let colour = get("colour")
             .parse()
             .map_err(|e: crate::model::ModelError| e.to_string());
-        let mut icon_chars = get("icon").chars();
-        let icon = match (icon_chars.next(), icon_chars.next()) {
-            (Some(c), None) => Ok(c),
-            _ => Err(format!("expected one letter, found `{}`", get("icon"))),
-        };
-        let name = get("name");
-        match (id, category, k_group, colour, icon) {
-            (Ok(id), Ok(category), Ok(k_group), Ok(colour), Ok(icon)) if !name.is_empty() => {
+        let icon = rules::CHAIN_ICON
+            .clean(get("icon"))
+            .map_err(|e| match e.problem {
+                TextProblem::TooLong { .. } => {
+                    format!("expected one letter, found `{}`", get("icon"))
+                }
+                _ => e.to_string(),
+            })
+            .map(|s| s.chars().next().unwrap_or(' '));
+        let name = rules::CHAIN_NAME
+            .clean(get("name"))
+            .map_err(|e| e.to_string());
+        match (id, category, k_group, colour, icon, name) {
+            (Ok(id), Ok(category), Ok(k_group), Ok(colour), Ok(icon), Ok(name)) => {
                 if let Some(first) = seen.insert(id.clone(), *line) {
                     bad(
                         "id",
@@ -198,17 +211,18 @@ pub fn read_chains(path: &Path) -> Result<Vec<Chain>, LoadError> {
                 }
                 chains.push(Chain {
                     id,
-                    name: name.to_string(),
+                    name,
                     category,
                     k_group,
                     colour,
                     icon,
                 });
             }
-            (id, category, k_group, colour, icon) => {
+            (id, category, k_group, colour, icon, name) => {
                 // Empty fields were reported above; report only the other parse failures.
                 for (field, r) in [
                     ("id", id.err()),
+                    ("name", name.err()),
                     ("category", category.err()),
                     ("k_group", k_group.err()),
                     ("colour", colour.err()),

@@ -120,6 +120,15 @@ pub enum LoadError {
         /// What is missing.
         reason: String,
     },
+    /// A file over [`super::MAX_IMPORT_BYTES`] or with more than [`super::MAX_IMPORT_ROWS`]
+    /// rows (features).
+    #[error("{path}: {reason}")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Which bound it broke.
+        reason: String,
+    },
     /// A header (or GeoJSON document) the loader cannot use, e.g. a missing required column.
     #[error("{0}")]
     Header(RowError),

@@ -20,10 +20,7 @@ pub(crate) fn read_outlets_checked(
     path: &Path,
     chains: Option<&HashSet<ChainId>>,
 ) -> Result<(Vec<Outlet>, Vec<RowError>), LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = super::read_bounded(path)?;
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(LoadError::Empty {
@@ -43,6 +40,16 @@ pub(crate) fn read_outlets_checked(
             ))
         }
     };
+    if features.len() > super::MAX_IMPORT_ROWS {
+        return Err(LoadError::TooLarge {
+            path: path.to_path_buf(),
+            reason: format!(
+                "{} features, more than {}; split the file",
+                features.len(),
+                super::MAX_IMPORT_ROWS
+            ),
+        });
+    }
     if features.is_empty() {
         return Err(LoadError::Empty {
             path: path.to_path_buf(),

@@ -23,6 +23,44 @@ use crate::model::{Chain, ChainId, Outlet, OutletId};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
+/// The largest chains or outlets file read (64 MiB): over 100 times the bundled 3,100-outlet
+/// `outlets.csv` (0.5 MB), and a GeoJSON file of [`MAX_IMPORT_ROWS`] features fits in it. The
+/// file is read whole, so this bounds the memory a load takes.
+pub const MAX_IMPORT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The most rows (CSV records after the header, or GeoJSON features) a chains or outlets file may
+/// hold: 100,000, 32 times the bundled registry.
+pub const MAX_IMPORT_ROWS: usize = 100_000;
+
+/// A file's bytes, refusing one over [`MAX_IMPORT_BYTES`] without reading past the bound (a
+/// FIFO or `/dev/stdin` has no length to check first).
+fn read_bounded(path: &Path) -> Result<Vec<u8>, LoadError> {
+    use std::io::Read;
+    let io = |source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let too_large = || LoadError::TooLarge {
+        path: path.to_path_buf(),
+        reason: format!(
+            "the file is over {} MiB; split it",
+            MAX_IMPORT_BYTES / (1024 * 1024)
+        ),
+    };
+    if file.metadata().map_err(io)?.len() > MAX_IMPORT_BYTES {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_IMPORT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_IMPORT_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
 /// How to treat bad rows while loading.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LoadOptions {

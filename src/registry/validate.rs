@@ -3,6 +3,7 @@
 use super::csv::Table;
 use super::error::{LoadError, Location, RowError};
 use crate::crs::{self, Crs};
+use crate::model::text::{rules, TextRule};
 use crate::model::{Address, ChainId, LonLat, Outlet, OutletId, OutletKind, Service};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -211,6 +212,22 @@ fn outlet(
         bad(c, "required field is empty".into());
     }
     let present = |c: &str| !empty.contains(c);
+    // Free text passes the crate's one set of text rules; a required field already reported
+    // empty is not reported again.
+    let mut text = |rule: TextRule| -> Option<String> {
+        if !rule.optional && !present(rule.field) {
+            return None;
+        }
+        rule.clean(raw.get(rule.field))
+            .map_err(|e| bad(rule.field, e.to_string()))
+            .ok()
+    };
+    let name = text(rules::OUTLET_NAME);
+    let street = text(rules::STREET);
+    let city = text(rules::CITY);
+    let phone = text(rules::PHONE);
+    let hours_text = text(rules::OPENING_HOURS);
+    let services_text = text(rules::SERVICES);
 
     let id = present("id")
         .then(|| raw.get("id").parse::<OutletId>())
@@ -316,22 +333,20 @@ fn outlet(
         },
         _ => None,
     };
-    let phone = raw.get("phone");
-    if !phone.is_empty() && !phone_ok(phone) {
+    if let Some(phone) = phone.as_deref().filter(|p| !p.is_empty() && !phone_ok(p)) {
         bad(
             "phone",
             format!("expected +358 and 5–10 digits, e.g. `+358 40 123 4567`, found `{phone}`"),
         );
     }
-    let hours = present("opening_hours")
-        .then(|| raw.get("opening_hours").parse())
-        .and_then(|r| {
-            r.map_err(|e: crate::model::HoursError| bad("opening_hours", e.reason))
-                .ok()
-        });
+    let hours = hours_text.map(|h| h.parse()).and_then(|r| {
+        r.map_err(|e: crate::model::HoursError| bad("opening_hours", e.reason))
+            .ok()
+    });
     let mut services = Vec::new();
-    for tag in raw
-        .get("services")
+    for tag in services_text
+        .as_deref()
+        .unwrap_or("")
         .split(';')
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -343,27 +358,32 @@ fn outlet(
     }
     services.sort();
     services.dedup();
-    match (id, chain, kind, municipality, location, hours) {
-        (Some(id), Some(chain), Some(kind), Some(municipality), Some(location), Some(hours))
-            if errs.is_empty() =>
-        {
-            Ok(Outlet {
-                id,
-                name: raw.get("name").to_string(),
-                chain,
-                kind,
-                address: Address {
-                    street: raw.get("street").to_string(),
-                    postal_code: postal.to_string(),
-                    city: raw.get("city").to_string(),
-                },
-                municipality,
-                location,
-                phone: phone.to_string(),
-                hours,
-                services,
-            })
-        }
+    let texts = (name, street, city, phone);
+    match (id, chain, kind, municipality, location, hours, texts) {
+        (
+            Some(id),
+            Some(chain),
+            Some(kind),
+            Some(municipality),
+            Some(location),
+            Some(hours),
+            (Some(name), Some(street), Some(city), Some(phone)),
+        ) if errs.is_empty() => Ok(Outlet {
+            id,
+            name,
+            chain,
+            kind,
+            address: Address {
+                street,
+                postal_code: postal.to_string(),
+                city,
+            },
+            municipality,
+            location,
+            phone,
+            hours,
+            services,
+        }),
         _ => Err(errs),
     }
 }
