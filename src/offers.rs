@@ -4,6 +4,7 @@
 //! ledger) or from the ledger's database. [`OfferSource`] is what exports, the HTTP outlet detail
 //! and the web map ask: "which offers apply at this outlet on this day, for this household?".
 
+use crate::model::text::{rules, TextRule};
 use crate::model::{ChainId, Outlet, OutletId};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -307,20 +308,24 @@ pub fn load_csv(path: &std::path::Path) -> Result<OfferBook, OffersError> {
         if valid_to < valid_from {
             return Err(bad(line, "valid_to", "before valid_from".into()));
         }
+        let text = |rule: TextRule, v: &str| {
+            rule.clean(v)
+                .map_err(|e| bad(line, rule.field, e.to_string()))
+        };
+        let segments = r
+            .segments
+            .split(';')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| text(rules::OFFER_SEGMENT, s))
+            .collect::<Result<_, _>>()?;
         offers.push(Offer {
-            id: r.id,
+            id: text(rules::OFFER_ID, &r.id)?,
             level,
-            title: r.title,
+            title: text(rules::OFFER_TITLE, &r.title)?,
             benefit,
             valid_from,
             valid_to,
-            segments: r
-                .segments
-                .split(';')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect(),
+            segments,
         });
     }
     Ok(OfferBook::new(offers))
@@ -367,7 +372,7 @@ mod load_tests {
             &p,
             "id,level,target,title,benefit,value,valid_from,valid_to,segments\n\
              \n\
-             C-1,chain,k-market,\"Bread\nand butter\",extra_points,50,2026-11-01,2026-11-30,\n\
+             C-1,chain,k-market,Bread,extra_points,50,2026-11-01,2026-11-30,\"napero;\ntraveller\"\n\
              S-1,store,7,Coffee,discount,5,2026-11-01,2026-11-30,\n",
         )
         .unwrap();

@@ -8,6 +8,7 @@ use super::outlets::parse_id;
 use super::params::check_lat_lon;
 use super::response::OutletJson;
 use super::AppState;
+use crate::model::text::{rules, TextRule};
 use crate::model::{
     Address, ChainId, LonLat, MunicipalityCode, OpeningHours, Outlet, OutletKind, Service,
 };
@@ -120,21 +121,10 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
-fn text(field: &str, v: &str, max: usize, may_be_empty: bool) -> Result<String, ApiError> {
-    let v = v.trim();
-    if v.is_empty() && !may_be_empty {
-        return Err(ApiError::invalid_outlet(
-            field,
-            format!("`{field}` is empty"),
-        ));
-    }
-    if v.chars().count() > max || v.chars().any(char::is_control) {
-        return Err(ApiError::invalid_outlet(
-            field,
-            format!("`{field}` must be at most {max} characters without control characters"),
-        ));
-    }
-    Ok(v.to_string())
+/// A free-text field under the crate's one set of text rules ([`crate::model::text`]).
+fn text(rule: TextRule, v: &str) -> Result<String, ApiError> {
+    rule.clean(v)
+        .map_err(|e| ApiError::invalid_outlet(rule.field, format!("`{}` {e}", rule.field)))
 }
 
 fn chain(reg: &Registry, v: &str) -> Result<ChainId, ApiError> {
@@ -186,7 +176,8 @@ fn location(lat: f64, lon: f64) -> Result<LonLat, ApiError> {
 }
 
 fn hours(v: &str) -> Result<OpeningHours, ApiError> {
-    OpeningHours::parse(v).map_err(|e| ApiError::invalid_outlet("opening_hours", e.to_string()))
+    let v = text(rules::OPENING_HOURS, v)?;
+    OpeningHours::parse(&v).map_err(|e| ApiError::invalid_outlet("opening_hours", e.to_string()))
 }
 
 fn services(v: &[String]) -> Result<Vec<Service>, ApiError> {
@@ -214,27 +205,27 @@ fn patch_of(reg: &Registry, current: &Outlet, c: &OutletChange) -> Result<Outlet
         name: c
             .name
             .as_deref()
-            .map(|v| text("name", v, 200, false))
+            .map(|v| text(rules::OUTLET_NAME, v))
             .transpose()?,
         chain: c.chain.as_deref().map(|v| chain(reg, v)).transpose()?,
         kind: c.kind.as_deref().map(kind).transpose()?,
         street: c
             .street
             .as_deref()
-            .map(|v| text("street", v, 200, false))
+            .map(|v| text(rules::STREET, v))
             .transpose()?,
         postal_code: c.postal_code.as_deref().map(postal_code).transpose()?,
         city: c
             .city
             .as_deref()
-            .map(|v| text("city", v, 100, false))
+            .map(|v| text(rules::CITY, v))
             .transpose()?,
         municipality: c.municipality.as_deref().map(municipality).transpose()?,
         location,
         phone: c
             .phone
             .as_deref()
-            .map(|v| text("phone", v, 40, true))
+            .map(|v| text(rules::PHONE, v))
             .transpose()?,
         hours: c.opening_hours.as_deref().map(hours).transpose()?,
         services: c.services.as_deref().map(services).transpose()?,
@@ -274,17 +265,17 @@ pub async fn create(
     let reg = state.index.load().registry().clone();
     let mut outlet = Outlet {
         id: crate::model::OutletId(0),
-        name: text("name", &n.name, 200, false)?,
+        name: text(rules::OUTLET_NAME, &n.name)?,
         chain: chain(&reg, &n.chain)?,
         kind: kind(&n.kind)?,
         address: Address {
-            street: text("street", &n.street, 200, false)?,
+            street: text(rules::STREET, &n.street)?,
             postal_code: postal_code(&n.postal_code)?,
-            city: text("city", &n.city, 100, false)?,
+            city: text(rules::CITY, &n.city)?,
         },
         municipality: municipality(&n.municipality)?,
         location: location(n.lat, n.lon)?,
-        phone: text("phone", &n.phone, 40, true)?,
+        phone: text(rules::PHONE, &n.phone)?,
         hours: hours(&n.opening_hours)?,
         services: services(&n.services)?,
     };

@@ -17,6 +17,7 @@ use super::outlets::parse_id;
 use super::params::{parse_open_at, Params};
 use super::AppState;
 use crate::ledger::{can_read_household, can_write_offer, HouseholdId, Ledger, WriteStatus};
+use crate::model::text::{rules, TextRule};
 use crate::model::{ChainId, OutletId};
 use crate::offers::{Benefit, Level, Offer};
 use crate::store::Role;
@@ -91,15 +92,10 @@ fn invalid(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::new(Kind::Unprocessable, "invalid_offer", message).field(field)
 }
 
-fn text(field: &str, v: &str, max: usize) -> Result<String, ApiError> {
-    let v = v.trim();
-    if v.is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
-        return Err(invalid(
-            field,
-            format!("`{field}` must be 1 to {max} characters without control characters"),
-        ));
-    }
-    Ok(v.to_string())
+/// A free-text field under the crate's one set of text rules ([`crate::model::text`]).
+fn text(rule: TextRule, v: &str) -> Result<String, ApiError> {
+    rule.clean(v)
+        .map_err(|e| invalid(rule.field, format!("`{}` {e}", rule.field)))
 }
 
 impl OfferJson {
@@ -162,12 +158,12 @@ impl OfferJson {
         let segments = self
             .segments
             .iter()
-            .map(|s| text("segments", s, 64))
+            .map(|s| text(rules::OFFER_SEGMENT, s))
             .collect::<Result<_, _>>()?;
         Ok(Offer {
-            id: text("id", &self.id, 64)?,
+            id: text(rules::OFFER_ID, &self.id)?,
             level,
-            title: text("title", &self.title, 200)?,
+            title: text(rules::OFFER_TITLE, &self.title)?,
             benefit,
             valid_from: self.valid_from,
             valid_to: self.valid_to,

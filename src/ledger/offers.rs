@@ -3,6 +3,7 @@
 use super::error::LedgerError;
 use super::sql::{args, Tx};
 use super::types::{HouseholdId, WriteStatus, Written};
+use crate::model::text::rules;
 use crate::model::{ChainId, OutletId};
 use crate::offers::{Audience, Benefit, Level, Offer};
 use std::collections::BTreeSet;
@@ -18,9 +19,7 @@ fn target(level: &Level) -> String {
 /// Checks an offer before it is stored: a discount is 10–100 %, extra points are positive, the
 /// window is not reversed and the id is set.
 pub fn validate_offer(o: &Offer) -> Result<(), LedgerError> {
-    if o.id.trim().is_empty() {
-        return Err(LedgerError::invalid("id", "an offer needs an id"));
-    }
+    check_texts(o)?;
     match o.benefit {
         Benefit::Discount { percent } if !(10..=100).contains(&percent) => {
             return Err(LedgerError::invalid(
@@ -41,6 +40,26 @@ pub fn validate_offer(o: &Offer) -> Result<(), LedgerError> {
             "valid_to",
             "the offer ends before it starts",
         ));
+    }
+    Ok(())
+}
+
+/// The offer's id, title and segments under the crate's text rules ([`crate::model::text`]),
+/// already in their clean form (trimmed, NFC), as every front end leaves them.
+fn check_texts(o: &Offer) -> Result<(), LedgerError> {
+    let texts = [(rules::OFFER_ID, &o.id), (rules::OFFER_TITLE, &o.title)];
+    let segments = o.segments.iter().map(|s| (rules::OFFER_SEGMENT, s));
+    for (rule, v) in texts.into_iter().chain(segments) {
+        match rule.clean(v) {
+            Err(e) => return Err(LedgerError::invalid(rule.field, e.to_string())),
+            Ok(clean) if clean != *v => {
+                return Err(LedgerError::invalid(
+                    rule.field,
+                    format!("`{}` is not trimmed and in Unicode NFC", rule.field),
+                ))
+            }
+            Ok(_) => {}
+        }
     }
     Ok(())
 }

@@ -480,3 +480,341 @@ fn cli_import_of_a_good_geojson_file_succeeds() {
     assert!(text.contains("k-citymarket"), "{text}");
     assert!(text.contains("2 outlets"), "{text}");
 }
+
+// --- text rules (issue 18, section 4) ---------------------------------------------------------
+
+const OUTLET_HEADER: &str =
+    "id,name,chain,kind,street,postal_code,city,municipality,lat,lon,phone,opening_hours,services";
+
+/// An outlet row of the fixture chain `k-market` in Utsjoki with this id, name, street and city.
+fn outlet_row(id: u32, name: &str, street: &str, city: &str) -> String {
+    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    format!(
+        "{id},{},k-market,store,{},01000,{},890,69.907881,27.028339,+358 40 1000000,Mo-Sa 07:00-21:00,post",
+        q(name),
+        q(street),
+        q(city)
+    )
+}
+
+#[test]
+fn import_refuses_control_bidi_invisible_and_overlong_text_naming_file_line_and_field() {
+    let dir = data_dir();
+    let file = dir.path().join("hostile.csv");
+    let huge = "x".repeat(20 * 1024 * 1024);
+    let rows = [
+        outlet_row(1, "K-Market\u{1b}[31m", "Kauppatie 1", "Utsjoki"),
+        outlet_row(2, "K\0Market", "Kauppatie 1", "Utsjoki"),
+        outlet_row(3, "\u{202e}tekraM-K", "Kauppatie 1", "Utsjoki"),
+        outlet_row(4, "\u{200b}\u{200d} ", "Kauppatie 1", "Utsjoki"),
+        outlet_row(5, &huge, "Kauppatie 1", "Utsjoki"),
+        outlet_row(6, "K-Market", "Kauppa\u{2066}tie 1", "Utsjoki"),
+        outlet_row(7, "K-Market", "Kauppatie 1", "Uts\u{85}joki"),
+        outlet_row(
+            8,
+            "K-Market Ka\u{308}rko\u{308}la\u{308}",
+            "Kauppatie 1",
+            "Utsjoki",
+        ),
+    ];
+    std::fs::write(&file, format!("{OUTLET_HEADER}\n{}\n", rows.join("\n"))).unwrap();
+    let out = storenet(&[
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "import",
+        file.to_str().unwrap(),
+        "--skip-invalid",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    let p = file.display().to_string();
+    for want in [
+        "2: field `name`: contains the control character U+001B at character 9; remove it",
+        "3: field `name`: contains the control character U+0000 at character 2; remove it",
+        "4: field `name`: contains the bidirectional formatting character U+202E at character 1; remove it",
+        "5: field `name`: is empty or only whitespace or invisible characters",
+        "6: field `name`: is over 800 characters long; at most 200 are allowed",
+        "7: field `street`: contains the bidirectional formatting character U+2066 at character 7; remove it",
+        "8: field `city`: contains the control character U+0085 at character 4; remove it",
+    ] {
+        assert!(err.contains(&format!("{p}:{want}")), "want {want} in:\n{}", &err[..err.len().min(4000)]);
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["loaded"], 1, "{v}");
+    assert_eq!(v["errors"].as_array().unwrap().len(), 7, "{v}");
+    // The one good row is kept in NFC: its name compares equal to the composed spelling.
+    let reg = load(&chains(), &file, &LoadOptions { skip_invalid: true })
+        .unwrap()
+        .registry;
+    assert_eq!(reg.outlets()[0].name, "K-Market Kärkölä");
+}
+
+#[test]
+fn a_server_data_dir_with_hostile_text_fails_to_load_whole() {
+    // `storenet serve` loads its data dir with `load_dir`: a NUL or ESC in a name never reaches
+    // the exports.
+    let dir = data_dir();
+    let rows = [
+        outlet_row(1, "K-Market Utsjoki", "Kauppatie 1", "Utsjoki"),
+        outlet_row(2, "K-Market\0\u{1b}", "Kauppatie 1", "Utsjoki"),
+    ];
+    let outlets = dir.path().join("outlets.csv");
+    std::fs::write(&outlets, format!("{OUTLET_HEADER}\n{}\n", rows.join("\n"))).unwrap();
+    let e = load_dir(dir.path()).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!(
+            "{}:3: field `name`: contains the control character U+0000",
+            outlets.display()
+        )),
+        "{e}"
+    );
+}
+
+#[test]
+fn geojson_import_applies_the_same_text_rules() {
+    let dir = data_dir();
+    let file = dir.path().join("hostile.geojson");
+    let feature = |id: u32, name: &str| {
+        serde_json::json!({"type": "Feature", "id": id,
+            "geometry": {"type": "Point", "coordinates": [24.9384, 60.1699]},
+            "properties": {"name": name, "chain": "k-market", "kind": "store",
+                "street": "Mannerheimintie 1", "postal_code": "00100", "city": "Helsinki",
+                "municipality": "091", "opening_hours": "24/7"}})
+    };
+    let doc = serde_json::json!({"type": "FeatureCollection", "features": [
+        feature(1, "K-Market\u{7}"),
+        feature(2, "\u{2067}K-Market"),
+        feature(3, "\u{3164}"),
+        feature(4, "K-Market Kamppi"),
+    ]});
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let e = load(&chains(), &file, &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    let p = file.display().to_string();
+    for want in [
+        "features[0].properties.name: contains the control character U+0007 at character 9",
+        "features[1].properties.name: contains the bidirectional formatting character U+2067 at character 1",
+        "features[2].properties.name: is empty or only whitespace or invisible characters",
+    ] {
+        assert!(e.contains(&format!("{p}: {want}")), "want {want} in:\n{e}");
+    }
+    assert!(e.starts_with("3 invalid entries"), "{e}");
+}
+
+#[test]
+fn a_chains_file_with_hostile_names_or_icons_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let chains = dir.path().join("chains.csv");
+    std::fs::write(
+        &chains,
+        "id,name,category,k_group,colour,icon\n\
+         k-market,K-Market\u{202d},food,true,#e2001a,K\n\
+         teboil,Teboil,fuel,false,#00a651,\u{200b}\n\
+         k-rauta,\u{feff}\u{2060},building,true,#e2001a,R\n",
+    )
+    .unwrap();
+    let e = storenet::registry::csv::read_chains(&chains)
+        .unwrap_err()
+        .to_string();
+    let p = chains.display().to_string();
+    for want in [
+        ":2: field `name`: contains the bidirectional formatting character U+202D",
+        ":3: field `icon`: is empty or only whitespace or invisible characters",
+        ":4: field `name`: is empty or only whitespace or invisible characters",
+    ] {
+        assert!(e.contains(&format!("{p}{want}")), "want {want} in:\n{e}");
+    }
+}
+
+#[test]
+fn an_import_file_over_the_size_or_row_bound_is_refused_before_it_is_validated() {
+    let dir = data_dir();
+    let big = dir.path().join("big.csv");
+    // Sparse: 64 MiB + 1 byte on disk costs nothing.
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(storenet::registry::MAX_IMPORT_BYTES + 1).unwrap();
+    drop(f);
+    let e = load(&chains(), &big, &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        format!("{}: the file is over 64 MiB; split it", big.display())
+    );
+
+    let many = dir.path().join("many.csv");
+    let n = storenet::registry::MAX_IMPORT_ROWS;
+    let mut text = String::from(OUTLET_HEADER);
+    text.push('\n');
+    for i in 1..=n + 1 {
+        text.push_str(&outlet_row(i as u32, "K-Market", "Kauppatie 1", "Utsjoki"));
+        text.push('\n');
+    }
+    std::fs::write(&many, &text).unwrap();
+    let out = storenet(&[
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "import",
+        many.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "{}: more than 100000 rows (line 100002 is past the limit); split the file",
+            many.display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn offers_csv_and_the_ledger_apply_the_same_text_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("offers.csv");
+    let header = "id,level,target,title,benefit,value,valid_from,valid_to,segments";
+    for (row, want) in [
+        (
+            "N-1,network,,\u{202e}eerf,discount,10,2026-11-01,2026-11-30,",
+            "offers.csv:2: field `title`: contains the bidirectional formatting character U+202E at character 1",
+        ),
+        (
+            "N-1,network,,\u{200b},discount,10,2026-11-01,2026-11-30,",
+            "offers.csv:2: field `title`: is empty or only whitespace or invisible characters",
+        ),
+        (
+            "N-1,network,,Kahvi,discount,10,2026-11-01,2026-11-30,napero;x\u{1b}",
+            "offers.csv:2: field `segments`: contains the control character U+001B",
+        ),
+        (
+            "N\u{200f}1,network,,Kahvi,discount,10,2026-11-01,2026-11-30,",
+            "offers.csv:2: field `id`: contains the bidirectional formatting character U+200F",
+        ),
+    ] {
+        std::fs::write(&p, format!("{header}\n{row}\n")).unwrap();
+        let e = storenet::offers::load_csv(&p).unwrap_err().to_string();
+        assert!(e.contains(want), "want {want} in {e}");
+    }
+
+    // The ledger refuses the same texts whichever front end handed them over.
+    let good = storenet::offers::Offer {
+        id: "N-1".into(),
+        level: storenet::offers::Level::Network,
+        title: "Kahvi".into(),
+        benefit: storenet::offers::Benefit::Discount { percent: 10 },
+        valid_from: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+        valid_to: chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        segments: Default::default(),
+    };
+    assert!(storenet::ledger::validate_offer(&good).is_ok());
+    for (title, reason) in [
+        ("\u{2068}Kahvi", "bidirectional"),
+        ("\u{200b}\u{200c}", "invisible"),
+        ("Kahvi\u{9b}", "control"),
+        ("Ka\u{308}hvi", "NFC"),
+    ] {
+        let o = storenet::offers::Offer {
+            title: title.into(),
+            ..good.clone()
+        };
+        match storenet::ledger::validate_offer(&o) {
+            Err(storenet::ledger::LedgerError::Invalid { field, reason: r }) => {
+                assert_eq!(field, "title");
+                assert!(r.contains(reason), "{title:?}: {r}");
+            }
+            other => panic!("{title:?}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn admin_and_offer_writes_refuse_hostile_text_with_a_422_naming_the_field() {
+    use reqwest::{Method, StatusCode};
+    use serde_json::json;
+    let app = crate::http::spawn_app().await;
+    let key = app.admin_key.clone();
+    let outlet = |name: &str, city: &str| {
+        json!({
+            "name": name, "chain": "k-market", "kind": "store",
+            "street": "Testitie 1", "postal_code": "00100", "city": city,
+            "municipality": "091", "lat": 67.0, "lon": 26.0,
+            "opening_hours": "Mo-Su 07:00-23:00"
+        })
+    };
+    for (body, field, reason) in [
+        (outlet("\u{202e}tekraM-K", "Helsinki"), "name", "U+202E"),
+        (outlet("\u{200b}", "Helsinki"), "name", "invisible"),
+        (outlet("K-Market", "Hel\u{2069}sinki"), "city", "U+2069"),
+        (
+            outlet(&"x".repeat(201), "Helsinki"),
+            "name",
+            "201 characters",
+        ),
+    ] {
+        let (s, v) = app
+            .send(
+                Method::POST,
+                "/v1/outlets",
+                Some(&key),
+                Some(body.to_string().into_bytes()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["field"], field, "{v}");
+        assert!(v["message"].as_str().unwrap().contains(reason), "{v}");
+    }
+    let (s, v) = app
+        .send(
+            Method::PATCH,
+            "/v1/outlets/1",
+            Some(&key),
+            Some(json!({"street": "Tie\u{202a} 1"}).to_string().into_bytes()),
+        )
+        .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("street")),
+        "{v}"
+    );
+    let (s, v) = app
+        .send(
+            Method::POST,
+            "/v1/outlets",
+            Some(&key),
+            Some(
+                outlet("  K-Market Ka\u{308}rko\u{308}la\u{308} ", "Helsinki")
+                    .to_string()
+                    .into_bytes(),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["name"], "K-Market Kärkölä");
+
+    let offer = |title: &str| {
+        json!({"id": "N-1", "level": "network", "target": null, "title": title,
+               "benefit": "discount", "value": 10, "valid_from": "2026-11-01",
+               "valid_to": "2026-11-30", "segments": []})
+    };
+    for title in ["\u{202e}eerf", "\u{200b}\u{2060}", "Kahvi\u{2066}"] {
+        let (s, v) = app
+            .send(
+                Method::POST,
+                "/v1/offers",
+                Some(&key),
+                Some(offer(title).to_string().into_bytes()),
+            )
+            .await;
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("title")),
+            "{title:?}: {v}"
+        );
+    }
+}

@@ -11,7 +11,7 @@ use storenet::store::{Role, Scope};
 pub(crate) struct TestApp {
     pub(crate) base: String,
     pub(crate) client: Client,
-    admin_key: String,
+    pub(crate) admin_key: String,
     state: AppState,
     _dir: tempfile::TempDir,
 }
@@ -69,7 +69,7 @@ impl TestApp {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         path: &str,
