@@ -41,10 +41,11 @@ pub struct TextRule {
 pub mod rules {
     use super::TextRule;
 
-    /// An outlet's display name.
-    pub const OUTLET_NAME: TextRule = TextRule::line("name", 200);
+    /// An outlet's display name (OpenStreetMap's limit for a tag value is 255 characters; the
+    /// exports cut names to what each device shows).
+    pub const OUTLET_NAME: TextRule = TextRule::line("name", 255);
     /// An outlet's street and number; may span lines (`Katu 1,\nB-rappu`).
-    pub const STREET: TextRule = TextRule::line("street", 200).multiline();
+    pub const STREET: TextRule = TextRule::line("street", 255).multiline();
     /// An outlet's post office / city.
     pub const CITY: TextRule = TextRule::line("city", 100);
     /// An outlet's phone number (may be empty; its format is checked separately).
@@ -180,7 +181,7 @@ impl TextRule {
     /// assert!(OUTLET_NAME.clean("K-Market\u{1b}[31m").is_err());
     /// assert!(OUTLET_NAME.clean("\u{202e}tekraM-K").is_err());
     /// assert!(OUTLET_NAME.clean(" \u{200b} ").is_err());
-    /// assert!(OUTLET_NAME.clean(&"x".repeat(201)).is_err());
+    /// assert!(OUTLET_NAME.clean(&"x".repeat(256)).is_err());
     /// ```
     pub fn clean(&self, raw: &str) -> Result<String, TextError> {
         let err = |problem| TextError {
@@ -384,15 +385,15 @@ mod tests {
 
     #[test]
     fn clean_counts_characters_after_nfc() {
-        let max = "ä".repeat(200);
+        let max = "ä".repeat(255);
         assert_eq!(OUTLET_NAME.clean(&max).unwrap(), max);
-        // 200 decomposed ä are 400 characters before NFC and 200 after.
-        assert_eq!(OUTLET_NAME.clean(&"a\u{308}".repeat(200)).unwrap(), max);
+        // 255 decomposed ä are 510 characters before NFC and 255 after.
+        assert_eq!(OUTLET_NAME.clean(&"a\u{308}".repeat(255)).unwrap(), max);
         assert_eq!(
-            problem(OUTLET_NAME, &"ä".repeat(201)),
+            problem(OUTLET_NAME, &"ä".repeat(256)),
             TextProblem::TooLong {
-                max: 200,
-                chars: 201,
+                max: 255,
+                chars: 256,
                 more: false
             }
         );
@@ -408,8 +409,8 @@ mod tests {
         assert_eq!(
             problem(OUTLET_NAME, &huge),
             TextProblem::TooLong {
-                max: 200,
-                chars: 800,
+                max: 255,
+                chars: 1020,
                 more: true
             }
         );

@@ -538,7 +538,7 @@ fn import_refuses_control_bidi_invisible_and_overlong_text_naming_file_line_and_
         "3: field `name`: contains the control character U+0000 at character 2; remove it",
         "4: field `name`: contains the bidirectional formatting character U+202E at character 1; remove it",
         "5: field `name`: is empty or only whitespace or invisible characters",
-        "6: field `name`: is over 800 characters long; at most 200 are allowed",
+        "6: field `name`: is over 1020 characters long; at most 255 are allowed",
         "7: field `street`: contains the bidirectional formatting character U+2066 at character 7; remove it",
         "8: field `city`: contains the control character U+0085 at character 4; remove it",
     ] {
@@ -752,9 +752,9 @@ async fn admin_and_offer_writes_refuse_hostile_text_with_a_422_naming_the_field(
         (outlet("\u{200b}", "Helsinki"), "name", "invisible"),
         (outlet("K-Market", "Hel\u{2069}sinki"), "city", "U+2069"),
         (
-            outlet(&"x".repeat(201), "Helsinki"),
+            outlet(&"x".repeat(256), "Helsinki"),
             "name",
-            "201 characters",
+            "256 characters",
         ),
     ] {
         let (s, v) = app
