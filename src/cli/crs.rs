@@ -13,9 +13,10 @@ pub struct CrsArgs {
     /// Target EPSG code.
     #[arg(long)]
     pub to: u32,
-    /// Decimals printed.
-    #[arg(long, default_value_t = 6)]
-    pub decimals: usize,
+    /// Decimals printed, 0–17 [default: to a millimetre: 3 for EPSG:3067 and 2393 (metres),
+    /// 9 for degrees and other codes].
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=17))]
+    pub decimals: Option<u8>,
     /// File with one `x y` (or `x,y`) a line, x = longitude or easting; `-` or none: stdin.
     pub input: Option<PathBuf>,
 }
@@ -62,7 +63,9 @@ pub fn run(args: CrsArgs) -> anyhow::Result<()> {
         }
     })?;
     let mut out = BufWriter::new(std::io::stdout().lock());
-    let d = args.decimals;
+    let d = args
+        .decimals
+        .map_or_else(|| crate::crs::millimetre_decimals(args.to), usize::from);
     for (x, y) in points {
         writeln!(out, "{x:.d$} {y:.d$}")?;
     }

@@ -187,6 +187,22 @@ impl Crs {
     }
 }
 
+/// The decimals that print a coordinate of EPSG `code` to a millimetre or finer: 3 for the
+/// metre-based systems storenet knows (3067, 2393), 9 for every other code. In degrees the 9th
+/// decimal is 0.11 mm of latitude (1° is at most 111.7 km), so rounding moves a point at most
+/// 0.06 mm; for a metre-based code only PROJ knows, 9 decimals are finer than needed, never coarser.
+///
+/// ```
+/// assert_eq!(storenet::crs::millimetre_decimals(3067), 3);
+/// assert_eq!(storenet::crs::millimetre_decimals(4326), 9);
+/// ```
+pub fn millimetre_decimals(code: u32) -> usize {
+    match Crs::from_epsg(code) {
+        Ok(Crs::Tm35Fin | Crs::Ykj) => 3,
+        _ => 9,
+    }
+}
+
 impl fmt::Display for Crs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "EPSG:{}", self.epsg())

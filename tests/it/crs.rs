@@ -384,10 +384,7 @@ fn crs_cli_transforms_lines_like_cs2cs() {
         "24.9384 60.1699\n# a comment\n\n24.9384,60.1699\r\n",
     );
     assert!(ok, "{stderr}");
-    assert_eq!(
-        stdout,
-        "385611.316685 6672118.380202\n385611.316685 6672118.380202\n"
-    );
+    assert_eq!(stdout, "385611.317 6672118.380\n385611.317 6672118.380\n");
     let (ok, stdout, _) = run_cli(
         &["--from", "3067", "--to", "2393", "--decimals", "3"],
         "385611.316685 6672118.380202\n",
@@ -416,4 +413,49 @@ fn crs_cli_names_file_line_and_field_of_bad_input() {
         stderr.contains("points.txt:2: ") && stderr.contains("axis order"),
         "{stderr}"
     );
+}
+
+#[test]
+fn crs_cli_prints_to_a_millimetre_by_default() {
+    use storenet::crs::{transform, Crs};
+    // Points across Finland in TM35FIN, printed in degrees by default, then carried back: every
+    // one lands within a millimetre of where it started.
+    let points = [
+        (385_611.316_685, 6_672_118.380_202),
+        (443_221.987_654, 7_761_234.567_891),
+        (105_432.123_456, 6_701_987.654_321),
+        (731_111.111_111, 7_043_333.333_333),
+    ];
+    let input: String = points.iter().map(|(e, n)| format!("{e} {n}\n")).collect();
+    let (ok, stdout, stderr) = run_cli(&["--from", "3067", "--to", "4326"], &input);
+    assert!(ok, "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), points.len());
+    for (line, (e, n)) in lines.iter().zip(points) {
+        let (lon, lat) = line.split_once(' ').unwrap();
+        assert_eq!(lat.split_once('.').unwrap().1.len(), 9, "{line}");
+        let (e2, n2) = transform(
+            Crs::Wgs84,
+            Crs::Tm35Fin,
+            lon.parse().unwrap(),
+            lat.parse().unwrap(),
+        )
+        .unwrap();
+        let off_mm = (e2 - e).hypot(n2 - n) * 1000.0;
+        assert!(off_mm < 1.0, "{line}: {off_mm:.3} mm off");
+    }
+    // Metres to a millimetre: three decimals.
+    let (ok, stdout, _) = run_cli(&["--to", "2393"], "24.9384 60.1699\n");
+    assert!(ok);
+    assert_eq!(stdout, "3385734.804 6674920.372\n");
+    // An explicit --decimals still wins, within 0..=17.
+    let (ok, stdout, _) = run_cli(&["--to", "3067", "--decimals", "1"], "24.9384 60.1699\n");
+    assert!(ok);
+    assert_eq!(stdout, "385611.3 6672118.4\n");
+    let (ok, _, stderr) = run_cli(
+        &["--to", "3067", "--decimals", "100000"],
+        "24.9384 60.1699\n",
+    );
+    assert!(!ok);
+    assert!(stderr.contains("--decimals"), "{stderr}");
 }
