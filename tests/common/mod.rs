@@ -29,6 +29,34 @@ pub fn run_ok(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Set to `1` (as `.ci/run` does) to make a missing outside tool fail the tests that need it
+/// instead of skipping them.
+pub const REQUIRE_TOOLS: &str = "STORENET_REQUIRE_TOOLS";
+
+/// Whether the program `tool` (Debian package `package`) runs here. When it does not, prints a
+/// notice that `skipping` is skipped and returns false, so the test can return early, or fails
+/// the test when `STORENET_REQUIRE_TOOLS=1`. The one check every test that runs an outside tool
+/// (GPSBabel, xmllint, node, chromium, …) goes through.
+pub fn have_tool(tool: &str, package: &str, skipping: &str) -> bool {
+    let runs = std::process::Command::new(tool)
+        .arg("--version")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .is_ok();
+    if !runs {
+        assert!(
+            std::env::var(REQUIRE_TOOLS).as_deref() != Ok("1"),
+            "`{tool}` is not installed and {REQUIRE_TOOLS}=1: install it with \
+             `apt-get install -y {package}`"
+        );
+        eprintln!(
+            "notice: `{tool}` is not installed (Debian package {package}); skipping {skipping} \
+             ({REQUIRE_TOOLS}=1 makes this a failure)"
+        );
+    }
+    runs
+}
+
 /// A TCP port free on 127.0.0.1 just now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
