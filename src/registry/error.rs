@@ -40,7 +40,7 @@ impl RowError {
             path: path.to_path_buf(),
             at,
             field: field.map(str::to_string),
-            reason: reason.into(),
+            reason: capped(reason.into()),
         }
     }
 
@@ -51,6 +51,18 @@ impl RowError {
             Location::Feature(_) => None,
         }
     }
+}
+
+/// The most characters of a reason kept: reasons quote the value at fault, and a value can be
+/// megabytes long.
+const MAX_REASON_CHARS: usize = 300;
+
+fn capped(mut reason: String) -> String {
+    if let Some((cut, _)) = reason.char_indices().nth(MAX_REASON_CHARS) {
+        reason.truncate(cut);
+        reason.push_str("… (cut)");
+    }
+    reason
 }
 
 impl fmt::Display for RowError {

@@ -555,6 +555,22 @@ fn import_refuses_control_bidi_invisible_and_overlong_text_naming_file_line_and_
 }
 
 #[test]
+fn an_error_quoting_a_huge_value_is_cut() {
+    let dir = data_dir();
+    let file = dir.path().join("huge_postal.csv");
+    let row = outlet_row(1, "K-Market", "Kauppatie 1", "Utsjoki")
+        .replace(",01000,", &format!(",{},", "9".repeat(1_000_000)));
+    std::fs::write(&file, format!("{OUTLET_HEADER}\n{row}\n")).unwrap();
+    let e = load(&chains(), &file, &LoadOptions::default()).unwrap_err();
+    let rows = e.row_errors();
+    assert_eq!(rows.len(), 1, "{e}");
+    assert_eq!(rows[0].field.as_deref(), Some("postal_code"));
+    assert!(rows[0].reason.starts_with("expected 5 digits, found `999"));
+    assert!(rows[0].reason.ends_with("… (cut)"));
+    assert!(rows[0].reason.chars().count() < 320);
+}
+
+#[test]
 fn a_server_data_dir_with_hostile_text_fails_to_load_whole() {
     // `storenet serve` loads its data dir with `load_dir`: a NUL or ESC in a name never reaches
     // the exports.
