@@ -28,7 +28,8 @@ pub(crate) fn files_for(
             .map(|i| ex.files(&set.only(i), set.groups[i].chain.id.as_str(), ctx))
             .collect::<Result<_, _>>()?
     } else {
-        vec![ex.files(set, "storenet", ctx)?]
+        let stem = ctx.options.file_stem.as_deref().unwrap_or("storenet");
+        vec![ex.files(set, stem, ctx)?]
     };
     let mut out: Vec<OutFile> = Vec::new();
     for f in parts.into_iter().flatten() {
