@@ -325,4 +325,26 @@ mod tests {
             message(point, Lang::En)
         );
     }
+
+    proptest::proptest! {
+        /// Whatever a user uploads, the answer is a route or a route error, never a panic, and
+        /// the message quotes at most a short start of the file.
+        #[test]
+        fn any_upload_gets_a_route_or_words(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            prefix in proptest::sample::select(vec![&b""[..], b"<", b"<?xml ?><", b"{", b"%PDF", b"PK\x03\x04", b"<!DOCTYPE html"]),
+        ) {
+            let mut input = prefix.to_vec();
+            input.extend(&bytes);
+            for lang in Lang::ALL {
+                match read_route(&input, Some(lang)) {
+                    Ok(r) => proptest::prop_assert!(r.len() >= 2),
+                    Err(ExportError::Route { message, .. }) => {
+                        proptest::prop_assert!(!message.is_empty() && message.chars().count() < 600)
+                    }
+                    Err(e) => proptest::prop_assert!(false, "{e:?}"),
+                }
+            }
+        }
+    }
 }

@@ -30,7 +30,7 @@ fn hostile_fixture() -> Fixture {
     evil.id = OutletId(900100);
     evil.name = format!("=HYPERLINK(\"http://x\") {HOSTILE}");
     evil.address.street = format!("@SUM(A1) {HOSTILE}");
-    evil.address.city = format!("<b onmouseover=alert(3)>Kärkölä</b>");
+    evil.address.city = "<b onmouseover=alert(3)>Kärkölä</b>".to_string();
     evil.phone = "+358 <iframe src=//x>".into();
     outlets.push(evil);
     for (id, name) in [(900101, "+1 Plus"), (900102, "-2 Minus"), (900103, "\tTab")] {
