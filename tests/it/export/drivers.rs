@@ -196,7 +196,10 @@ fn write_lang(fx: &Fixture, formats: &[Format], lang: Lang) -> (tempfile::TempDi
 fn finnish_descriptions_read_back_through_gpsbabel_with_their_letters() {
     let fx = Fixture::new();
     // Default: Finnish.
-    let (_dir, paths) = fx.write(&[Format::Gpx, Format::Kml], ExportOptions::default());
+    let (_dir, paths) = fx.write(
+        &[Format::Gpx, Format::Kml, Format::Gpi],
+        ExportOptions::default(),
+    );
     let gpx = gpsbabel("gpx", &only(&paths, "gpx"));
     let desc = |w: &[super::readers::Wpt], name: &str| -> String {
         let p = w
@@ -228,6 +231,12 @@ fn finnish_descriptions_read_back_through_gpsbabel_with_their_letters() {
     let d = desc(&kml, "K-Market Kärkölä Järvelä");
     assert!(d.contains("Aukioloajat: ma–la 7–21, su 10–21"), "{d}");
     assert!(d.contains("Kärkölä"), "{d}");
+
+    // GPI (UTF-8) read by GPSBabel.
+    let gpi = gpsbabel("garmin_gpi", &only(&paths, "gpi"));
+    let d = desc(&gpi, "K-Market Ålandsvägen");
+    assert!(d.contains("Aukioloajat: ma–la 8–21, su 12–21"), "{d}");
+    assert!(d.contains("Ålandsvägen 40"), "{d}");
 
     // Swedish and English on request.
     let (_dir, paths) = write_lang(&fx, &[Format::Gpx], Lang::Sv);

@@ -412,3 +412,26 @@ async fn a_bad_route_file_gets_plain_words_in_the_requests_language() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["field"], "corridor_m");
 }
+
+#[tokio::test]
+async fn lang_chooses_the_language_of_the_descriptions() {
+    let app = spawn_app().await;
+    let desc = |lang: &'static str| {
+        let url = format!("{}/v1/exports/gpx?ids=210&lang={lang}", app.base);
+        let client = app.client.clone();
+        async move {
+            let body = client.get(url).send().await.unwrap().text().await.unwrap();
+            let gpx = gpx::read(body.as_bytes()).unwrap();
+            gpx.waypoints[0].description.clone().unwrap()
+        }
+    };
+    let fi = desc("fi").await;
+    assert!(fi.contains("Aukioloajat: ma–la 7–21, su 10–21"), "{fi}");
+    let sv = desc("sv-FI").await;
+    assert!(sv.contains("Öppettider: mån–lör 7–21, sön 10–21"), "{sv}");
+    let en = desc("en").await;
+    assert!(
+        en.contains("Opening hours: Mon–Sat 7–21, Sun 10–21"),
+        "{en}"
+    );
+}
