@@ -86,6 +86,8 @@ test('the route\'s downloads are labelled by device with places and size, and th
   assert.ok(labels.some((l) => l.startsWith('TomTom – OV2 · ')), labels.join(' | '));
   for (const l of labels) assert.match(l, new RegExp(` · ${expected.count} places · \\d+ (B|kB)$`));
   await page.selectOption('#export-format', 'gpx');
+  const info = await page.textContent('#export-info');
+  assert.match(info, new RegExp(`^Phone apps such as OsmAnd – GPX: ${expected.count} places, \\d+ (B|kB), helsinki-tampere-\\d{4}-\\d{2}-\\d{2}\\.gpx$`));
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-link')]);
   assert.match(download.suggestedFilename(), /^helsinki-tampere-\d{4}-\d{2}-\d{2}\.gpx$/);
   const saved = join(dir, 'saved.gpx');

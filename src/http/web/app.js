@@ -412,6 +412,8 @@
         ol.appendChild(resultItem(o, `km ${o.along_km.toFixed(1)} · ${km(o.distance_m)} off the route`));
       }
       state.lastRoute = res.outlets.map((o) => o.id);
+      routeDl.text = null; // the last route's download choices no longer apply
+      routeDl.choices.clear();
       updateExportLink();
       $('export-row').hidden = res.outlets.length === 0;
       if (res.outlets.length) routeDownloads(text, type, p, name);
@@ -432,6 +434,19 @@
     a.href = `/v1/exports/${encodeURIComponent(fmt)}?ids=${state.lastRoute.join(',')}`;
     const choice = routeDl.choices.get(fmt);
     a.setAttribute('download', choice ? choice.filename : `route-outlets.${ZIPPED.has(fmt) ? 'zip' : fmt}`);
+    // The whole label under the list (a narrow list cuts it), with the size and the file name.
+    let info = $('export-info');
+    if (!info) {
+      info = document.createElement('p');
+      info.id = 'export-info';
+      info.className = 'hint';
+      info.setAttribute('aria-live', 'polite');
+      $('export-row').insertAdjacentElement('afterend', info);
+    }
+    info.hidden = !choice || $('export-row').hidden;
+    info.textContent = choice
+      ? `${choice.label}: ${routeDl.places} places, ${fileSize(choice.bytes)}, ${choice.filename}`
+      : '';
   }
 
   // ---------- route downloads ----------
@@ -439,8 +454,8 @@
   // with the number of places and the file's size; a download POSTs the same route to
   // /v1/exports/{format}, so the GPX carries the route track beside the stops and the file is
   // named after the route and the day. Strings for the page's catalogue: "places", "Downloads:",
-  // "Download:" (see /work/notes/h7-exports.md).
-  const routeDl = { text: null, type: null, query: '', choices: new Map() };
+  // "Download:", "{label}: {n} places, {size}, {file}" (see the H7 notes).
+  const routeDl = { text: null, type: null, query: '', places: 0, choices: new Map(), asked: 0 };
   function pageLang() {
     const l = (document.documentElement.lang || 'en').slice(0, 2).toLowerCase();
     return ['fi', 'sv', 'en'].includes(l) ? l : 'en';
@@ -454,8 +469,10 @@
     if (name) q.set('name', name);
     routeDl.text = null;
     routeDl.choices.clear();
+    const asked = ++routeDl.asked;
     try {
       const res = await api(`/v1/exports?${q}`, { method: 'POST', headers: { 'Content-Type': type }, body: text });
+      if (asked !== routeDl.asked) return; // a newer route asked meanwhile
       const sel = $('export-format');
       const keep = sel.value === 'garmin-csv' ? 'csv' : sel.value;
       sel.textContent = '';
@@ -467,7 +484,7 @@
         sel.appendChild(opt);
       }
       if (routeDl.choices.has(keep)) sel.value = keep;
-      Object.assign(routeDl, { text, type, query: q.toString() });
+      Object.assign(routeDl, { text, type, query: q.toString(), places: res.places });
     } catch (e) {
       status(`Downloads: ${e.message}`);
     }
