@@ -72,7 +72,10 @@ pub fn build(
     if ctx.options.zip {
         let bytes = zip(&files, formats, ctx)?;
         return Ok(vec![OutFile {
-            path: format!("storenet-{}.zip", ctx.day),
+            path: match &ctx.options.file_stem {
+                Some(stem) => format!("{stem}.zip"),
+                None => format!("storenet-{}.zip", ctx.day),
+            },
             bytes,
         }]);
     }

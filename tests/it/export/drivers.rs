@@ -370,3 +370,80 @@ fn gpx_along_a_route_carries_the_route_track_beside_the_stops() {
     let rows = String::from_utf8_lossy(&out.stdout).lines().count();
     assert_eq!(rows, 1 + route.len(), "header and one row per track point");
 }
+
+#[test]
+fn cli_exports_along_a_route_in_swedish_named_after_the_route() {
+    let data = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("chains.csv"), data.path().join("chains.csv")).unwrap();
+    std::fs::copy(
+        fixture("outlets_small.csv"),
+        data.path().join("outlets.csv"),
+    )
+    .unwrap();
+    let out = data.path().join("out");
+    let db = format!("sqlite://{}", data.path().join("t.db").display());
+    let route = data.path().join("trip.gpx");
+    std::fs::write(
+        &route,
+        r#"<?xml version="1.0"?><gpx version="1.1" creator="t" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg><trkpt lat="60.168250" lon="24.952913"/><trkpt lat="60.98" lon="24.46"/><trkpt lat="61.497947" lon="23.759410"/></trkseg></trk></gpx>"#,
+    )
+    .unwrap();
+    let pdf = data.path().join("trip.pdf");
+    std::fs::write(&pdf, b"%PDF-1.7 not a route").unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_storenet"))
+            .arg("--data-dir")
+            .arg(data.path())
+            .arg("export")
+            .args(args)
+            .arg("--out")
+            .arg(&out)
+            .arg("--database-url")
+            .arg(&db)
+            .output()
+            .unwrap()
+    };
+    let o = run(&[
+        "--format",
+        "gpx",
+        "--route",
+        route.to_str().unwrap(),
+        "--corridor",
+        "5km",
+        "--name",
+        "Helsingfors–Tammerfors",
+        "--lang",
+        "sv",
+        "--date",
+        "2026-11-23",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let file = out.join("helsingfors-tammerfors-2026-11-23.gpx");
+    let doc = gpx::read(std::fs::File::open(&file).unwrap()).unwrap();
+    assert_eq!(doc.tracks[0].name.as_deref(), Some("Rutt"));
+    assert_eq!(doc.tracks[0].segments[0].points.len(), 3);
+    let first = doc.waypoints[0].description.clone().unwrap();
+    assert!(
+        first.contains("Öppettider: mån–lör 7–21, sön 10–21"),
+        "{first}"
+    );
+
+    let o = run(&[
+        "--format",
+        "gpx",
+        "--route",
+        pdf.to_str().unwrap(),
+        "--lang",
+        "sv",
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("Det här är ingen ruttfil") && err.contains("ett PDF-dokument"),
+        "{err}"
+    );
+    let o = run(&["--format", "gpx", "--route", pdf.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("but got a PDF document"));
+    let o = run(&["--format", "gpx", "--lang", "de"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown language `de`"));
+}
