@@ -76,6 +76,7 @@ fn write_gpx(set: &PoiSet<'_>, ctx: &ExportContext<'_>) -> io::Result<Vec<u8>> {
     text_el(&mut w, "time", &format!("{}T00:00:00Z", ctx.day))?;
     end(&mut w, "metadata")?;
 
+    let map_text = crate::i18n::text(lang, "link-map");
     // Selection order (a route's order), not grouped: OsmAnd groups by `type`, Garmin by category.
     for p in set.iter() {
         let chain = p.chain;
@@ -93,7 +94,7 @@ fn write_gpx(set: &PoiSet<'_>, ctx: &ExportContext<'_>) -> io::Result<Vec<u8>> {
         w.write_event(Event::Start(
             BytesStart::new("link").with_attributes([("href", href.as_str())]),
         ))?;
-        text_el(&mut w, "text", "Map")?;
+        text_el(&mut w, "text", &map_text)?;
         end(&mut w, "link")?;
         text_el(&mut w, "sym", garmin_symbol(cat))?;
         text_el(&mut w, "type", &chain.name)?;

@@ -41,6 +41,7 @@ format-kmz = Google Earth / My Maps with icons – KMZ
 format-csv = Garmin POI Loader (older Garmins) – CSV
 format-geojson = Map software such as QGIS – GeoJSON
 route-track-name = Route
+link-map = Map
 
 ## Route files that cannot be used
 route-error-empty = The route file is empty. Send the route as a GPX or GeoJSON file.

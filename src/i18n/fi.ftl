@@ -41,6 +41,7 @@ format-kmz = Google Earth / My Maps kuvakkeineen – KMZ
 format-csv = Garmin POI Loader (vanhemmat Garminit) – CSV
 format-geojson = Karttaohjelmat kuten QGIS – GeoJSON
 route-track-name = Reitti
+link-map = Kartta
 
 ## Route files that cannot be used
 route-error-empty = Reittitiedosto on tyhjä. Lähetä reitti GPX- tai GeoJSON-tiedostona.

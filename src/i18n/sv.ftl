@@ -41,6 +41,7 @@ format-kmz = Google Earth / My Maps med ikoner – KMZ
 format-csv = Garmin POI Loader (äldre Garmin) – CSV
 format-geojson = Kartprogram som QGIS – GeoJSON
 route-track-name = Rutt
+link-map = Karta
 
 ## Route files that cannot be used
 route-error-empty = Ruttfilen är tom. Skicka rutten som en GPX- eller GeoJSON-fil.
