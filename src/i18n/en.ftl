@@ -67,3 +67,15 @@ found-xml = an XML file whose root element is <{ $root }>
 found-json = a JSON file that is not GeoJSON
 found-text = text starting “{ $start }”
 found-binary = an unrecognised binary file
+
+## README.txt of a zipped export
+readme-title = K-Plussa stores for navigators, { $date }
+readme-intro = The stores' address, phone, opening hours and the offers valid on { $date }.
+readme-gpx = GPX: import into OsmAnd (My Places > Import), Garmin BaseCamp or any GPS app. Each chain is a group with its own colour.
+readme-ov2 = OV2: copy each .ov2 together with its .bmp icon (same name) into the map folder of your TomTom (e.g. via MyDrive Connect > POI). The part of a name after '>' is the phone number.
+readme-gpi = GPI: copy the .gpi into the Garmin's \Garmin\POI folder (create it if missing). Codepage 65001 (UTF-8) needs a recent device; export with --codepage 1252 for older ones.
+readme-csv = CSV: open the folder in Garmin POI Loader; each file is one category, its .bmp the icon.
+readme-kml = KML: open in Google Earth; keep the icons/ folder next to the .kml.
+readme-kmz = KMZ: open in Google Earth or Google My Maps; the icons are inside.
+readme-geojson = GeoJSON: load in QGIS, geojson.io or any web map.
+readme-alerts = Proximity and speed alerts are set in the GPI and GPX files.

@@ -67,3 +67,15 @@ found-xml = XML-tiedosto, jonka juurielementti on <{ $root }>
 found-json = JSON-tiedosto, joka ei ole GeoJSONia
 found-text = tekstiä, joka alkaa ”{ $start }”
 found-binary = tunnistamaton binääritiedosto
+
+## README.txt of a zipped export
+readme-title = K-Plussa-kaupat navigaattoriin, { $date }
+readme-intro = Kauppojen osoite, puhelin, aukioloajat ja { $date } voimassa olevat tarjoukset.
+readme-gpx = GPX: tuo OsmAndiin (Omat paikat > Tuo), Garmin BaseCampiin tai muuhun GPS-sovellukseen. Jokainen ketju on oma ryhmänsä omalla värillään.
+readme-ov2 = OV2: kopioi jokainen .ov2 samannimisen .bmp-kuvakkeensa kanssa TomTomin karttakansioon (esim. MyDrive Connect > POI). Nimen '>'-merkin jälkeinen osa on puhelinnumero.
+readme-gpi = GPI: kopioi .gpi Garminin kansioon \Garmin\POI (luo se, jos sitä ei ole). Koodisivu 65001 (UTF-8) vaatii uudehkon laitteen; vanhemmille vie tiedosto asetuksella --codepage 1252.
+readme-csv = CSV: avaa kansio Garmin POI Loaderissa; jokainen tiedosto on yksi luokka ja sen .bmp kuvake.
+readme-kml = KML: avaa Google Earthissa; pidä icons/-kansio .kml-tiedoston vieressä.
+readme-kmz = KMZ: avaa Google Earthissa tai Google My Mapsissa; kuvakkeet ovat mukana.
+readme-geojson = GeoJSON: avaa QGIS:ssä, geojson.io:ssa tai muussa karttaohjelmassa.
+readme-alerts = Läheisyys- ja nopeushälytykset ovat GPI- ja GPX-tiedostoissa.

@@ -67,3 +67,15 @@ found-xml = en XML-fil med rotelementet <{ $root }>
 found-json = en JSON-fil som inte är GeoJSON
 found-text = text som börjar ”{ $start }”
 found-binary = en okänd binärfil
+
+## README.txt of a zipped export
+readme-title = K-Plussa-butiker för navigatorn, { $date }
+readme-intro = Butikernas adress, telefon, öppettider och erbjudanden som gäller { $date }.
+readme-gpx = GPX: importera i OsmAnd (Mina platser > Importera), Garmin BaseCamp eller en annan GPS-app. Varje kedja är en egen grupp med egen färg.
+readme-ov2 = OV2: kopiera varje .ov2 med sin .bmp-ikon (samma namn) till TomTomens kartmapp (t.ex. via MyDrive Connect > POI). Delen av namnet efter '>' är telefonnumret.
+readme-gpi = GPI: kopiera .gpi-filen till Garminens mapp \Garmin\POI (skapa den om den saknas). Teckentabell 65001 (UTF-8) kräver en nyare enhet; exportera med --codepage 1252 för äldre.
+readme-csv = CSV: öppna mappen i Garmin POI Loader; varje fil är en kategori och dess .bmp ikonen.
+readme-kml = KML: öppna i Google Earth; håll mappen icons/ bredvid .kml-filen.
+readme-kmz = KMZ: öppna i Google Earth eller Google My Maps; ikonerna ingår.
+readme-geojson = GeoJSON: öppna i QGIS, geojson.io eller ett annat kartprogram.
+readme-alerts = Närhets- och hastighetsvarningar finns i GPI- och GPX-filerna.

@@ -447,3 +447,24 @@ fn cli_exports_along_a_route_in_swedish_named_after_the_route() {
     let o = run(&["--format", "gpx", "--lang", "de"]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown language `de`"));
 }
+
+#[test]
+fn the_zip_readme_speaks_the_exports_language() {
+    let fx = Fixture::new();
+    for (lang, want) in [
+        (Lang::Fi, "TomTomin karttakansioon"),
+        (Lang::Sv, "TomTomens kartmapp"),
+        (Lang::En, "map folder of your TomTom"),
+    ] {
+        let ctx = fx.ctx(ExportOptions {
+            lang,
+            ..ExportOptions::default()
+        });
+        let r = export::render(Format::Ov2, &fx.all(), &ctx).unwrap();
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(r.bytes)).unwrap();
+        let mut readme = String::new();
+        std::io::Read::read_to_string(&mut z.by_name("README.txt").unwrap(), &mut readme).unwrap();
+        assert!(readme.contains(want), "{lang}: {readme}");
+        assert!(readme.contains("2026-11-23"), "{readme}");
+    }
+}
