@@ -17,6 +17,7 @@ pub mod export;
 pub mod finland;
 pub mod fonts;
 pub mod http;
+pub mod i18n;
 pub mod ledger;
 pub mod model;
 pub mod offers;

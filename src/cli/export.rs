@@ -2,9 +2,10 @@
 
 use crate::config::Settings;
 use crate::export::{
-    self, parse_bbox, parse_chains, parse_gpx_route, read_polygon, Detail, ExportContext,
-    ExportOptions, Format, PoiSet, Selection,
+    self, parse_bbox, parse_chains, read_polygon, Detail, ExportContext, ExportOptions, Format,
+    PoiSet, Selection,
 };
+use crate::i18n::Lang;
 use crate::ledger::SqlLedger;
 use crate::model::{Category, MunicipalityCode, OutletKind};
 use crate::offers::OfferBook;
@@ -40,7 +41,8 @@ pub struct ExportArgs {
     /// Only in these municipalities (codes, e.g. `091`).
     #[arg(long, value_delimiter = ',')]
     pub municipality: Vec<String>,
-    /// Only along the route (track, route or waypoints) of this GPX file, ordered along it.
+    /// Only along the route (track or route) of this GPX or GeoJSON file, ordered along it; the
+    /// GPX export then carries the route as a track beside the stops.
     #[arg(long)]
     pub route: Option<PathBuf>,
     /// Corridor half-width around the route: `2km`, `500m` or metres.
@@ -64,6 +66,13 @@ pub struct ExportArgs {
     /// Output directory.
     #[arg(long, default_value = "exports")]
     pub out: PathBuf,
+    /// Language of descriptions (hours in words, offers) and titles: fi, sv or en [default: fi].
+    #[arg(long)]
+    pub lang: Option<String>,
+    /// Name the files after this (e.g. the route, `Helsinki–Oulu`) and the export day:
+    /// `helsinki-oulu-2026-12-04.gpx`. Without it the files are `storenet.*`.
+    #[arg(long)]
+    pub name: Option<String>,
     /// Export day (offers valid on it), YYYY-MM-DD; default today in Helsinki.
     #[arg(long)]
     pub date: Option<NaiveDate>,
@@ -94,7 +103,7 @@ pub fn parse_distance_m(s: &str) -> anyhow::Result<f64> {
     Ok(v * scale)
 }
 
-fn selection(index: &OutletIndex, a: &ExportArgs) -> anyhow::Result<Selection> {
+fn selection(index: &OutletIndex, a: &ExportArgs, lang: Option<Lang>) -> anyhow::Result<Selection> {
     let reg = index.registry();
     let mut sel = Selection {
         chains: parse_chains(reg, &a.chain)?,
@@ -120,7 +129,9 @@ fn selection(index: &OutletIndex, a: &ExportArgs) -> anyhow::Result<Selection> {
         .map(|m| m.parse::<MunicipalityCode>())
         .collect::<Result<_, _>>()?;
     if let Some(r) = &a.route {
-        sel.route = Some((parse_gpx_route(r)?, parse_distance_m(&a.corridor)?));
+        let bytes = std::fs::read(r).with_context(|| format!("reading {}", r.display()))?;
+        let route = export::read_route(&bytes, lang).with_context(|| r.display().to_string())?;
+        sel.route = Some((route, parse_distance_m(&a.corridor)?));
     }
     Ok(sel)
 }
@@ -169,6 +180,7 @@ fn bar(len: u64, what: &str) -> ProgressBar {
 /// Runs `storenet export`.
 pub fn run(data_dir: &Path, a: ExportArgs) -> anyhow::Result<()> {
     let formats = Format::parse_list(&a.format.join(","))?;
+    let lang: Option<Lang> = a.lang.as_deref().map(str::parse).transpose()?;
     let detail = Detail::for_formats(&formats);
     let mut settings = Settings {
         data_dir: data_dir.to_path_buf(),
@@ -180,7 +192,7 @@ pub fn run(data_dir: &Path, a: ExportArgs) -> anyhow::Result<()> {
     let (registry, book) = load(&settings, detail)?;
     // The trees are built only if the selection asks by place.
     let index = OutletIndex::lazy(Arc::new(registry));
-    let sel = selection(&index, &a)?;
+    let sel = selection(&index, &a, lang)?;
     let selected = export::select(&index, &sel)?;
     let proximity_m = a
         .proximity
@@ -203,6 +215,11 @@ pub fn run(data_dir: &Path, a: ExportArgs) -> anyhow::Result<()> {
             codepage: a.codepage.parse()?,
             split: a.split,
             zip: a.zip,
+            lang: lang.unwrap_or_default(),
+            file_stem: a
+                .name
+                .as_deref()
+                .map(|n| export::download_stem(Some(n), lang.unwrap_or_default(), day)),
         },
     };
     let outlets_bar = bar(selected.outlets.len() as u64, "outlets");

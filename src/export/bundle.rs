@@ -28,7 +28,8 @@ pub(crate) fn files_for(
             .map(|i| ex.files(&set.only(i), set.groups[i].chain.id.as_str(), ctx))
             .collect::<Result<_, _>>()?
     } else {
-        vec![ex.files(set, "storenet", ctx)?]
+        let stem = ctx.options.file_stem.as_deref().unwrap_or("storenet");
+        vec![ex.files(set, stem, ctx)?]
     };
     let mut out: Vec<OutFile> = Vec::new();
     for f in parts.into_iter().flatten() {
@@ -71,34 +72,35 @@ pub fn build(
     if ctx.options.zip {
         let bytes = zip(&files, formats, ctx)?;
         return Ok(vec![OutFile {
-            path: format!("storenet-{}.zip", ctx.day),
+            path: match &ctx.options.file_stem {
+                Some(stem) => format!("{stem}.zip"),
+                None => format!("storenet-{}.zip", ctx.day),
+            },
             bytes,
         }]);
     }
     Ok(files)
 }
 
+/// How to load each format, in the export's language (Windows line ends: most open it in
+/// Notepad).
 fn readme(formats: &[Format], ctx: &ExportContext<'_>) -> String {
+    use crate::i18n::{msg, text};
+    let lang = ctx.options.lang;
+    let day = ctx.day.to_string();
     let mut s = format!(
-        "storenet navigator export, {day}\r\n\
-         K-Plussa outlets with address, phone, opening hours and the offers valid on {day}.\r\n\r\n",
-        day = ctx.day
+        "{}\r\n{}\r\n\r\n",
+        msg(lang, "readme-title", &[("date", (&day).into())]),
+        msg(lang, "readme-intro", &[("date", (&day).into())])
     );
     for f in formats {
-        let how = match f {
-            Format::Gpx => "GPX: import into OsmAnd (My Places > Import), Garmin BaseCamp or any GPS app. Each chain is a group with its own colour.",
-            Format::Ov2 => "OV2: copy each .ov2 together with its .bmp icon (same name) into the map folder of your TomTom (e.g. via MyDrive Connect > POI). The part of a name after '>' is the phone number.",
-            Format::Gpi => "GPI: copy the .gpi into the Garmin's \\Garmin\\POI folder (create it if missing). Codepage 65001 (UTF-8) needs a recent device; export with --codepage 1252 for older ones.",
-            Format::GarminCsv => "CSV: open the folder in Garmin POI Loader; each file is one category, its .bmp the icon.",
-            Format::Kml => "KML: open in Google Earth; keep the icons/ folder next to the .kml.",
-            Format::Kmz => "KMZ: open in Google Earth or Google My Maps; the icons are inside.",
-            Format::GeoJson => "GeoJSON: load in QGIS, geojson.io or any web map.",
-        };
-        s.push_str(how);
+        s.push_str(&text(lang, &format!("readme-{}", f.name())));
         s.push_str("\r\n");
     }
     if ctx.options.proximity_m.is_some() || ctx.options.speed_kmh.is_some() {
-        s.push_str("\r\nProximity/speed alerts are set in the GPI and GPX files.\r\n");
+        s.push_str("\r\n");
+        s.push_str(&text(lang, "readme-alerts"));
+        s.push_str("\r\n");
     }
     s
 }

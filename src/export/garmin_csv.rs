@@ -2,7 +2,7 @@
 //! Loader makes the file name the category), with a BMP icon of the same base name.
 
 use super::icons::Icon;
-use super::text::truncate_utf8;
+use super::text::{neutralise_formula, truncate_utf8};
 use super::{ExportContext, ExportError, Exporter, Format, OutFile, PoiSet};
 use std::fmt::Write;
 
@@ -14,10 +14,12 @@ pub const NAME_MAX_BYTES: usize = 255;
 /// Longest comment in bytes.
 pub const COMMENT_MAX_BYTES: usize = 1024;
 
-/// A quoted CSV field: POI Loader has no escape for `"`, so it becomes `'`; line breaks become
-/// spaces.
+/// The inside of a quoted CSV field: POI Loader has no escape for `"`, so it becomes `'`; line
+/// breaks become spaces; a cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab)
+/// starts with `'` ([`neutralise_formula`]).
 fn field(s: &str, max: usize) -> String {
-    let clean: String = s
+    let safe = neutralise_formula(s);
+    let clean: String = safe
         .chars()
         .map(|c| match c {
             '"' => '\'',

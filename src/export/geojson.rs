@@ -67,7 +67,7 @@ impl Exporter for GeoJsonExporter {
         &self,
         set: &PoiSet<'_>,
         stem: &str,
-        _ctx: &ExportContext<'_>,
+        ctx: &ExportContext<'_>,
     ) -> Result<Vec<OutFile>, ExportError> {
         let features = set
             .iter()
@@ -100,7 +100,7 @@ impl Exporter for GeoJsonExporter {
                                 title: &f.title,
                                 benefit: &f.benefit,
                                 valid_to: f.valid_to,
-                                text: super::describe_offer(f),
+                                text: super::describe_offer(f, ctx.options.lang),
                             })
                             .collect(),
                         description: p.lines.join("\n"),

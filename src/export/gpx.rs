@@ -64,16 +64,19 @@ fn write_gpx(set: &PoiSet<'_>, ctx: &ExportContext<'_>) -> io::Result<Vec<u8>> {
         ),
     ]);
     w.write_event(Event::Start(root))?;
+    let lang = ctx.options.lang;
     start(&mut w, "metadata")?;
-    text_el(&mut w, "name", "storenet POIs")?;
+    text_el(&mut w, "name", &crate::i18n::text(lang, "export-title"))?;
+    let day = ctx.day.to_string();
     text_el(
         &mut w,
         "desc",
-        &format!("K-Plussa outlets, offers valid on {}", ctx.day),
+        &crate::i18n::msg(lang, "export-subtitle", &[("date", (&day).into())]),
     )?;
     text_el(&mut w, "time", &format!("{}T00:00:00Z", ctx.day))?;
     end(&mut w, "metadata")?;
 
+    let map_text = crate::i18n::text(lang, "link-map");
     // Selection order (a route's order), not grouped: OsmAnd groups by `type`, Garmin by category.
     for p in set.iter() {
         let chain = p.chain;
@@ -91,7 +94,7 @@ fn write_gpx(set: &PoiSet<'_>, ctx: &ExportContext<'_>) -> io::Result<Vec<u8>> {
         w.write_event(Event::Start(
             BytesStart::new("link").with_attributes([("href", href.as_str())]),
         ))?;
-        text_el(&mut w, "text", "Map")?;
+        text_el(&mut w, "text", &map_text)?;
         end(&mut w, "link")?;
         text_el(&mut w, "sym", garmin_symbol(cat))?;
         text_el(&mut w, "type", &chain.name)?;
@@ -119,6 +122,21 @@ fn write_gpx(set: &PoiSet<'_>, ctx: &ExportContext<'_>) -> io::Result<Vec<u8>> {
         text_el(&mut w, "osmand:background", "circle")?;
         end(&mut w, "extensions")?;
         end(&mut w, "wpt")?;
+    }
+
+    // The route the stops were chosen along, after the waypoints as GPX 1.1 orders them.
+    if let Some(route) = &set.route {
+        start(&mut w, "trk")?;
+        text_el(&mut w, "name", &crate::i18n::text(lang, "route-track-name"))?;
+        start(&mut w, "trkseg")?;
+        for p in route {
+            let (lat, lon) = (coord(p.lat()), coord(p.lon()));
+            w.write_event(Event::Empty(
+                BytesStart::new("trkpt").with_attributes([("lat", lat.as_str()), ("lon", &lon)]),
+            ))?;
+        }
+        end(&mut w, "trkseg")?;
+        end(&mut w, "trk")?;
     }
 
     start(&mut w, "extensions")?;

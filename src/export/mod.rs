@@ -16,6 +16,7 @@ pub mod icons;
 mod kml;
 mod ov2;
 mod poi;
+mod route_file;
 mod select;
 pub mod text;
 mod write;
@@ -23,9 +24,11 @@ mod xml;
 
 pub use bundle::{build, OutFile};
 pub use poi::{describe_offer, Detail, Group, Poi, PoiSet};
+pub use route_file::{choices, download_stem, read_route, sanitise_name, Choice, MAX_NAME_CHARS};
 pub use select::{parse_bbox, parse_gpx_route, read_polygon, select, Selected, Selection};
 pub use write::write_files_atomically;
 
+use crate::i18n::Lang;
 use crate::model::ChainId;
 use crate::offers::OfferSource;
 use crate::registry::Registry;
@@ -77,6 +80,14 @@ pub enum ExportError {
     /// Building a zip archive failed.
     #[error("building zip archive: {0}")]
     Zip(String),
+    /// A route file that cannot be used, said in plain words in the request's language.
+    #[error("{message}")]
+    Route {
+        /// `body` (the file could not be read as a route) or `route` (its points are unusable).
+        field: &'static str,
+        /// What was expected and what came.
+        message: String,
+    },
 }
 
 /// The file formats we write.
@@ -220,6 +231,10 @@ pub struct ExportOptions {
     pub split: bool,
     /// Bundle every file, its icons and a README into one zip.
     pub zip: bool,
+    /// The language of descriptions (hours in words, offers) and labels; default Finnish.
+    pub lang: Lang,
+    /// The name of the main file without extension (see [`download_stem`]); default `storenet`.
+    pub file_stem: Option<String>,
 }
 
 /// What every exporter needs besides the points.
@@ -278,23 +293,53 @@ pub fn render(
     selected: &Selected<'_>,
     ctx: &ExportContext<'_>,
 ) -> Result<Rendered, ExportError> {
-    let set = PoiSet::prepare_detail(selected, ctx, Detail::for_formats(&[format]), &|| {})?;
-    let files = bundle::files_for(format, &set, ctx)?;
-    if files.len() == 1 && !ctx.options.zip {
-        let f = files.into_iter().next().expect("length checked above");
-        return Ok(Rendered {
-            bytes: f.bytes,
-            content_type: format.content_type(),
-            file_name: f.path,
-        });
+    let mut all = render_all(&[format], selected, ctx)?;
+    match all.pop() {
+        Some((_, r)) => Ok(r),
+        // render_all gives one file per format asked for.
+        None => Err(ExportError::UnknownFormat(format.name().into())),
     }
-    let name = format!("storenet-{}-{}.zip", format.name(), ctx.day);
-    let bytes = bundle::zip(&files, &[format], ctx)?;
-    Ok(Rendered {
-        bytes,
-        content_type: "application/zip",
-        file_name: name,
-    })
+}
+
+/// Renders every format of `formats` from one preparation of the points, in that order (what the
+/// download choices measure: each file's exact size before it is downloaded).
+pub fn render_all(
+    formats: &[Format],
+    selected: &Selected<'_>,
+    ctx: &ExportContext<'_>,
+) -> Result<Vec<(Format, Rendered)>, ExportError> {
+    use rayon::prelude::*;
+    let set = PoiSet::prepare_detail(selected, ctx, Detail::for_formats(formats), &|| {})?;
+    formats
+        .par_iter()
+        .map(|&format| {
+            let files = bundle::files_for(format, &set, ctx)?;
+            if files.len() == 1 && !ctx.options.zip {
+                let f = files.into_iter().next().expect("length checked above");
+                return Ok((
+                    format,
+                    Rendered {
+                        bytes: f.bytes,
+                        content_type: format.content_type(),
+                        file_name: f.path,
+                    },
+                ));
+            }
+            let file_name = match &ctx.options.file_stem {
+                Some(stem) => format!("{stem}-{}.zip", format.name()),
+                None => format!("storenet-{}-{}.zip", format.name(), ctx.day),
+            };
+            let bytes = bundle::zip(&files, &[format], ctx)?;
+            Ok((
+                format,
+                Rendered {
+                    bytes,
+                    content_type: "application/zip",
+                    file_name,
+                },
+            ))
+        })
+        .collect()
 }
 
 /// Writes an export of `formats` into `dir` (created if missing), all files or none, and returns

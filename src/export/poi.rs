@@ -6,7 +6,8 @@
 //! each group in selection order too.
 
 use super::{ExportContext, ExportError, Format, Selected};
-use crate::model::{Chain, Outlet};
+use crate::i18n::{msg, HoursInWords, Lang};
+use crate::model::{Chain, LonLat, Outlet};
 use crate::offers::{Benefit, Offer};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -47,6 +48,8 @@ pub struct PoiSet<'a> {
     pub groups: Vec<Group<'a>>,
     /// Every point as (group, index in its group), in selection order.
     order: Vec<(u32, u32)>,
+    /// The route the points were selected along, if any (GPX writes it as a track).
+    pub route: Option<Vec<LonLat>>,
 }
 
 /// How much of each point a set of formats needs.
@@ -69,13 +72,51 @@ impl Detail {
     }
 }
 
-/// An offer as a customer reads it: `Title (-15 %, chain)`.
-pub fn describe_offer(o: &Offer) -> String {
+/// An offer as a customer reads it in `lang`: `Kahvi -30 %`, or `Kahvi (-30 %)` when the title
+/// does not already say the benefit (titles are the retailer's own words, in their language).
+pub fn describe_offer(o: &Offer, lang: Lang) -> String {
     let benefit = match &o.benefit {
-        Benefit::Discount { percent } => format!("-{percent} %"),
-        Benefit::ExtraPoints { points } => format!("+{points} points"),
+        Benefit::Discount { percent } => {
+            msg(lang, "offer-discount", &[("percent", (*percent).into())])
+        }
+        Benefit::ExtraPoints { points } => {
+            msg(lang, "offer-points", &[("points", (*points).into())])
+        }
     };
-    format!("{} ({benefit}, {})", o.title, o.level.name())
+    if title_says(&o.title, &o.benefit) {
+        o.title.clone()
+    } else {
+        msg(
+            lang,
+            "offer-with-benefit",
+            &[
+                ("title", o.title.as_str().into()),
+                ("benefit", (&benefit).into()),
+            ],
+        )
+    }
+}
+
+/// Does `title` already state `benefit` (`-30 %`, `−30%`, `300 lisäpistettä`)?
+fn title_says(title: &str, benefit: &Benefit) -> bool {
+    let t: String = title
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '\u{2212}' | '\u{2013}' | '\u{2010}' | '\u{2011}' => '-',
+            c => c,
+        })
+        .collect();
+    match benefit {
+        Benefit::Discount { percent } => t.contains(&format!("-{percent}%")),
+        Benefit::ExtraPoints { points } => {
+            let n = points.to_string();
+            // The number standing alone, not inside a longer one.
+            title
+                .split(|c: char| !c.is_ascii_digit())
+                .any(|part| part == n)
+        }
+    }
 }
 
 impl<'a> PoiSet<'a> {
@@ -108,6 +149,7 @@ impl<'a> PoiSet<'a> {
         if selected.outlets.is_empty() {
             return Err(ExportError::EmptySelection(selected.description.clone()));
         }
+        let lang = ctx.options.lang;
         // Each offer's text, written once: most apply at hundreds of outlets.
         let described: HashMap<&str, String> = match detail {
             Detail::Full => ctx
@@ -115,10 +157,20 @@ impl<'a> PoiSet<'a> {
                 .offers()
                 .iter()
                 .filter(|o| o.valid_from <= ctx.day && ctx.day <= o.valid_to)
-                .map(|o| (o.id.as_str(), describe_offer(o)))
+                .map(|o| (o.id.as_str(), describe_offer(o, lang)))
                 .collect(),
             Detail::Bare => HashMap::new(),
         };
+        // Each distinct schedule in words, once: a network has a few dozen.
+        let mut hours: HashMap<&str, HoursInWords> = HashMap::new();
+        if detail == Detail::Full {
+            for o in &selected.outlets {
+                let key = o.hours.as_str();
+                if !hours.contains_key(key) {
+                    hours.insert(key, HoursInWords::new(&o.hours, ctx.day, lang));
+                }
+            }
+        }
         let bare = |o: &'a Outlet| {
             on_outlet();
             Poi {
@@ -140,21 +192,38 @@ impl<'a> PoiSet<'a> {
                     let offers = ctx.offers.offers_at(o, ctx.day, None);
                     let mut lines = vec![o.address.to_string()];
                     if !o.phone.is_empty() {
-                        lines.push(format!("Tel. {}", o.phone));
+                        lines.push(msg(
+                            lang,
+                            "desc-phone",
+                            &[("phone", o.phone.as_str().into())],
+                        ));
                     }
-                    lines.push(format!("Open {}", o.hours));
-                    if !offers.is_empty() {
-                        let mut line = String::from("Offers: ");
-                        for (i, f) in offers.iter().enumerate() {
-                            if i > 0 {
-                                line.push_str("; ");
-                            }
-                            match described.get(f.id.as_str()) {
-                                Some(text) => line.push_str(text),
-                                None => line.push_str(&describe_offer(f)),
-                            }
+                    let words = hours
+                        .get(o.hours.as_str())
+                        .cloned()
+                        .unwrap_or_else(|| HoursInWords::new(&o.hours, ctx.day, lang));
+                    lines.push(msg(lang, "desc-hours", &[("hours", (&words.week).into())]));
+                    if !words.exceptions.is_empty() {
+                        lines.push(msg(
+                            lang,
+                            "desc-exceptions",
+                            &[("days", (&words.exceptions).into())],
+                        ));
+                    }
+                    // Each offer once, even when a store and its chain run the same one.
+                    let mut texts: Vec<String> = Vec::with_capacity(offers.len());
+                    for f in &offers {
+                        let t = match described.get(f.id.as_str()) {
+                            Some(text) => text.clone(),
+                            None => describe_offer(f, lang),
+                        };
+                        if !texts.contains(&t) {
+                            texts.push(t);
                         }
-                        lines.push(line);
+                    }
+                    if !texts.is_empty() {
+                        let joined = texts.join("; ");
+                        lines.push(msg(lang, "desc-offers", &[("offers", (&joined).into())]));
                     }
                     on_outlet();
                     Poi {
@@ -184,7 +253,11 @@ impl<'a> PoiSet<'a> {
                 groups[i].pois.push(p);
             }
         }
-        Ok(PoiSet { groups, order })
+        Ok(PoiSet {
+            groups,
+            order,
+            route: selected.route.clone(),
+        })
     }
 
     /// Every point in selection order: by id, or along the route for route selections.
@@ -211,6 +284,7 @@ impl<'a> PoiSet<'a> {
         PoiSet {
             groups: vec![group],
             order,
+            route: self.route.clone(),
         }
     }
 }

@@ -32,6 +32,8 @@ pub struct Selected<'a> {
     pub outlets: Vec<&'a Outlet>,
     /// A short human description of the selection, for messages and READMEs.
     pub description: String,
+    /// The route of an along-route selection (GPX writes it as a track beside the stops).
+    pub route: Option<Vec<LonLat>>,
 }
 
 impl Selection {
@@ -121,6 +123,7 @@ pub fn select<'a>(index: &'a OutletIndex, sel: &Selection) -> Result<Selected<'a
     Ok(Selected {
         outlets,
         description: sel.describe(),
+        route: sel.route.as_ref().map(|(r, _)| r.clone()),
     })
 }
 

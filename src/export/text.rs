@@ -1,6 +1,26 @@
-//! Text for devices: truncation at character boundaries and Windows-1252 with transliteration.
+//! Text for devices: truncation at character boundaries, Windows-1252 with transliteration, and
+//! CSV cells a spreadsheet will not run as formulas.
 
+use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
+
+/// A CSV cell that a spreadsheet opening the file will not take as a formula (OWASP's "CSV
+/// injection" advice): a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+/// leading `'`, which spreadsheets show as text and do not evaluate. The caller quotes the cell.
+/// Other text is returned as it is.
+///
+/// ```
+/// use storenet::export::text::neutralise_formula;
+/// assert_eq!(neutralise_formula("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+/// assert_eq!(neutralise_formula("K-Market Kärkölä"), "K-Market Kärkölä");
+/// ```
+pub fn neutralise_formula(s: &str) -> Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
 
 /// The longest prefix of `s` that fits in `max_bytes` UTF-8 bytes, cut at a character boundary;
 /// spaces left dangling at the cut are dropped (devices trim them anyway).
@@ -148,6 +168,17 @@ pub fn as_seen_in_1252(s: &str, max_bytes: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formula_cells_get_a_leading_quote() {
+        for bad in ["=1+1", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            let n = neutralise_formula(bad);
+            assert_eq!(n, format!("'{bad}"), "{bad:?}");
+        }
+        for ok in ["K-Market", "Kahvi -30 %", "1+1", "'quoted", ""] {
+            assert_eq!(neutralise_formula(ok), ok);
+        }
+    }
 
     #[test]
     fn truncation_never_splits_a_character() {

@@ -1,5 +1,8 @@
 //! Navigator file downloads: `GET /v1/exports/{format}` with the export selection as query
-//! parameters. The library's `export::render` makes the file; this file only reads the request.
+//! parameters, `POST /v1/exports/{format}` with a route file as the body, and the download
+//! choices `GET|POST /v1/exports` (each format labelled by device, with the number of places and
+//! each file's size). The library's `export` module makes the files; this file only reads the
+//! request.
 
 use super::error::{ApiError, ErrorBody, Kind};
 use super::params::Params;
@@ -7,9 +10,12 @@ use super::AppState;
 use crate::export::{
     self, Codepage, ExportContext, ExportError, ExportOptions, Format, Selected, Selection,
 };
+use crate::i18n::Lang;
 use crate::model::{MunicipalityCode, OutletId};
 use actix_web::http::header;
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Most outlet ids one request may name in `ids=`.
 pub const MAX_IDS: usize = 5_000;
@@ -25,11 +31,36 @@ const PARAMS: &[&str] = &[
     "proximity_m",
     "codepage",
     "date",
+    "lang",
+    "name",
 ];
 
-/// Registers the route.
+/// The parameters of the route-body requests: the above and the corridor.
+const ROUTE_PARAMS: &[&str] = &[
+    "chain",
+    "category",
+    "kind",
+    "bbox",
+    "municipality",
+    "ids",
+    "split",
+    "proximity_m",
+    "codepage",
+    "date",
+    "lang",
+    "name",
+    "corridor_m",
+];
+
+/// Default corridor half-width around a posted route, metres.
+pub const DEFAULT_CORRIDOR_M: f64 = 2_000.0;
+
+/// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(download);
+    cfg.service(choices)
+        .service(choices_along_route)
+        .service(download)
+        .service(download_along_route);
 }
 
 impl From<ExportError> for ApiError {
@@ -48,6 +79,9 @@ impl From<ExportError> for ApiError {
                 ApiError::bad_param("bad_option", field, e.to_string())
             }
             ExportError::Query(q) => q.into(),
+            ExportError::Route { field, message } => {
+                ApiError::new(Kind::BadRequest, "invalid_route", message).field(field)
+            }
             ExportError::Input { .. } | ExportError::Io { .. } | ExportError::Zip(_) => {
                 ApiError::internal(e)
             }
@@ -67,19 +101,18 @@ fn flag(p: &Params, name: &str) -> Result<bool, ApiError> {
     }
 }
 
+/// A download request, read and checked.
+struct Request {
+    selection: Selection,
+    ids: Vec<OutletId>,
+    options: ExportOptions,
+    day: chrono::NaiveDate,
+    /// `lang=` as given (errors about the route file speak it; English when absent).
+    lang: Option<Lang>,
+}
+
 /// Reads the selection and options of a download request.
-fn read_request(
-    p: &Params,
-    reg: &crate::registry::Registry,
-) -> Result<
-    (
-        Selection,
-        Vec<OutletId>,
-        ExportOptions,
-        Option<chrono::NaiveDate>,
-    ),
-    ApiError,
-> {
+fn read_request(p: &Params, reg: &crate::registry::Registry) -> Result<Request, ApiError> {
     let chains: Vec<String> = p.list("chain").into_iter().map(str::to_string).collect();
     let filter = p.filter(reg)?;
     let mut sel = Selection {
@@ -125,12 +158,12 @@ fn read_request(
         None => Codepage::default(),
         Some(c) => c.parse::<Codepage>()?,
     };
-    let options = ExportOptions {
-        proximity_m,
-        speed_kmh: None,
-        codepage,
-        split: flag(p, "split")?,
-        zip: false,
+    let lang = match p.one("lang")? {
+        None => None,
+        Some(l) => Some(
+            l.parse::<Lang>()
+                .map_err(|e| ApiError::bad_param("bad_option", "lang", e.to_string()))?,
+        ),
     };
     let date = match p.one("date")? {
         None => None,
@@ -140,7 +173,287 @@ fn read_request(
             })?,
         ),
     };
-    Ok((sel, ids, options, date))
+    let day = date.unwrap_or_else(|| {
+        chrono::Utc::now()
+            .with_timezone(&chrono_tz::Europe::Helsinki)
+            .date_naive()
+    });
+    let name = p.one("name")?;
+    if name.is_some_and(|n| n.chars().count() > 200) {
+        return Err(ApiError::bad_param(
+            "bad_option",
+            "name",
+            "at most 200 characters",
+        ));
+    }
+    let options = ExportOptions {
+        proximity_m,
+        speed_kmh: None,
+        codepage,
+        split: flag(p, "split")?,
+        zip: false,
+        lang: lang.unwrap_or_default(),
+        file_stem: Some(export::download_stem(name, lang.unwrap_or_default(), day)),
+    };
+    Ok(Request {
+        selection: sel,
+        ids,
+        options,
+        day,
+        lang,
+    })
+}
+
+/// Reads the corridor of a route request, metres.
+fn corridor(p: &Params) -> Result<f64, ApiError> {
+    let c = p.opt_f64("corridor_m")?.unwrap_or(DEFAULT_CORRIDOR_M);
+    if !(c > 0.0 && c <= crate::spatial::MAX_CORRIDOR_M) {
+        return Err(ApiError::bad_param(
+            "out_of_range",
+            "corridor_m",
+            format!(
+                "corridor_m must be more than 0 and at most {} metres",
+                crate::spatial::MAX_CORRIDOR_M
+            ),
+        ));
+    }
+    Ok(c)
+}
+
+/// Runs `make` with the selected outlets on the blocking pool: a whole-network export takes tens
+/// of milliseconds of CPU, a long route more, and the worker keeps answering meanwhile. A posted
+/// route is read there too.
+async fn with_selection<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    req: Request,
+    route: Option<(web::Bytes, f64)>,
+    make: impl FnOnce(&Selected<'_>, &ExportContext<'_>) -> Result<T, ExportError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let index = state.index.load();
+    let book = state.ledger.offer_book().await?;
+    web::block(move || -> Result<T, ApiError> {
+        let reg = index.registry();
+        let Request {
+            mut selection,
+            ids,
+            options,
+            day,
+            lang,
+        } = req;
+        if let Some((body, corridor_m)) = route {
+            selection.route = Some((export::read_route(&body, lang)?, corridor_m));
+        }
+        let selected = if ids.is_empty() {
+            export::select(&index, &selection)?
+        } else {
+            let outlets = ids
+                .iter()
+                .map(|id| {
+                    reg.outlet(*id).ok_or_else(|| {
+                        ApiError::bad_param("unknown_outlet", "ids", format!("no open outlet {id}"))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Selected {
+                outlets,
+                description: format!("{} outlets by id", ids.len()),
+                route: selection.route.map(|(r, _)| r),
+            }
+        };
+        let ctx = ExportContext {
+            registry: reg,
+            offers: &book,
+            day,
+            options,
+        };
+        Ok(make(&selected, &ctx)?)
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+fn file_response(rendered: export::Rendered) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(rendered.content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"{}\"",
+                rendered.file_name.replace('"', "")
+            ),
+        ))
+        .body(rendered.bytes)
+}
+
+fn one_format(raw: &str) -> Result<Format, ApiError> {
+    let format = Format::parse_list(raw)?;
+    let [format] = format[..] else {
+        return Err(ApiError::bad_param(
+            "unknown_format",
+            "format",
+            "name exactly one format",
+        ));
+    };
+    Ok(format)
+}
+
+/// The download choices for a selection.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Choices {
+    /// How many places (outlets) every file holds.
+    pub places: usize,
+    /// One entry per format, car navigators first.
+    pub formats: Vec<ChoiceJson>,
+}
+
+/// One format a user can download.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChoiceJson {
+    /// The format's name in URLs: gpi, ov2, gpx, kml, kmz, csv, geojson.
+    pub format: &'static str,
+    /// Which device or program it is for, in the request's language, e.g. `Garmin car navigator – GPI`.
+    pub label: String,
+    /// The file's exact size in bytes.
+    pub bytes: usize,
+    /// The file's name, after `name=` (or the localised default) and the day.
+    pub filename: String,
+    /// Where to download it: the same query on `/v1/exports/{format}`.
+    pub href: String,
+    /// `GET`, or `POST` with the same route body for a route request.
+    pub method: &'static str,
+}
+
+fn choices_json(
+    req: &HttpRequest,
+    method: &'static str,
+    places: usize,
+    list: Vec<export::Choice>,
+) -> Choices {
+    let q = req.query_string();
+    Choices {
+        places,
+        formats: list
+            .into_iter()
+            .map(|c| ChoiceJson {
+                format: c.format.name(),
+                href: if q.is_empty() {
+                    format!("/v1/exports/{}", c.format.name())
+                } else {
+                    format!("/v1/exports/{}?{q}", c.format.name())
+                },
+                label: c.label,
+                bytes: c.bytes,
+                filename: c.filename,
+                method,
+            })
+            .collect(),
+    }
+}
+
+/// The download choices for a selection: each format labelled by the device it is for, in
+/// `lang` (fi, sv or en; default fi), with the number of places and each file's exact size.
+#[utoipa::path(
+    tag = "exports",
+    params(
+        ("chain" = Option<String>, Query, description = "Chain ids (repeat or comma list)"),
+        ("category" = Option<String>, Query, description = "Categories (repeat or comma list)"),
+        ("kind" = Option<String>, Query, description = "`store` or `partner`"),
+        ("bbox" = Option<String>, Query, description = "minlon,minlat,maxlon,maxlat"),
+        ("municipality" = Option<String>, Query, description = "Municipality codes (repeat or comma list)"),
+        ("ids" = Option<String>, Query, description = "Outlet ids (comma list, at most 5000)"),
+        ("lang" = Option<String>, Query, description = "fi (default), sv or en: labels, descriptions and file names"),
+        ("name" = Option<String>, Query, description = "File name before the date, e.g. the route's name (sanitised to a-z, 0-9 and -, at most 60 characters)"),
+        ("date" = Option<String>, Query, description = "Offers valid on this day (YYYY-MM-DD, default today in Helsinki)")
+    ),
+    responses(
+        (status = 200, description = "The formats with labels, sizes, file names and links", body = Choices),
+        (status = 400, description = "An unknown chain, language or malformed option", body = ErrorBody),
+        (status = 404, description = "The selection matched no outlet", body = ErrorBody)
+    )
+)]
+#[get("/v1/exports")]
+pub async fn choices(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let p = Params::parse(req.query_string(), PARAMS)?;
+    let r = read_request(&p, state.index.load().registry())?;
+    let (places, list) = with_selection(&state, r, None, |s, ctx| {
+        Ok((s.outlets.len(), export::choices(s, ctx)?))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(choices_json(&req, "GET", places, list)))
+}
+
+/// The download choices for the outlets along a route sent as the body (GPX or GeoJSON), as
+/// `GET /v1/exports`; each `href` is to be POSTed with the same body.
+#[utoipa::path(
+    tag = "exports",
+    params(
+        ("corridor_m" = Option<f64>, Query, description = "Corridor half-width around the route, metres (default 2000, at most 50000)"),
+        ("lang" = Option<String>, Query, description = "fi (default), sv or en; also the language of errors about the route file"),
+        ("name" = Option<String>, Query, description = "File name before the date, e.g. `helsinki-oulu`")
+    ),
+    request_body(content = String, description = "The route: GPX (track, route) or GeoJSON LineString", content_type = "application/gpx+xml"),
+    responses(
+        (status = 200, description = "The formats with labels, sizes, file names and links", body = Choices),
+        (status = 400, description = "A route file that cannot be used, said in plain words", body = ErrorBody),
+        (status = 404, description = "No outlet along the route", body = ErrorBody),
+        (status = 413, description = "Body over the limit", body = ErrorBody)
+    )
+)]
+#[post("/v1/exports")]
+pub async fn choices_along_route(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let p = Params::parse(req.query_string(), ROUTE_PARAMS)?;
+    let r = read_request(&p, state.index.load().registry())?;
+    let c = corridor(&p)?;
+    let body = super::body::read_limited(&req, payload, state.settings.max_body_bytes).await?;
+    let (places, list) = with_selection(&state, r, Some((body, c)), |s, ctx| {
+        Ok((s.outlets.len(), export::choices(s, ctx)?))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(choices_json(&req, "POST", places, list)))
+}
+
+/// A navigator file of the outlets along a route sent as the body (GPX or GeoJSON), in route
+/// order; the GPX carries the route as a track beside the stops.
+#[utoipa::path(
+    tag = "exports",
+    params(
+        ("format" = String, Path, description = "gpx, ov2, gpi, csv (Garmin POI Loader), kml, kmz or geojson"),
+        ("corridor_m" = Option<f64>, Query, description = "Corridor half-width around the route, metres (default 2000, at most 50000)"),
+        ("lang" = Option<String>, Query, description = "fi (default), sv or en; also the language of errors about the route file"),
+        ("name" = Option<String>, Query, description = "File name before the date, e.g. `helsinki-oulu`")
+    ),
+    request_body(content = String, description = "The route: GPX (track, route) or GeoJSON LineString", content_type = "application/gpx+xml"),
+    responses(
+        (status = 200, description = "The file, with Content-Disposition naming it", content_type = "application/octet-stream"),
+        (status = 400, description = "A route file that cannot be used, said in plain words", body = ErrorBody),
+        (status = 404, description = "No outlet along the route", body = ErrorBody),
+        (status = 413, description = "Body over the limit", body = ErrorBody)
+    )
+)]
+#[post("/v1/exports/{format}")]
+pub async fn download_along_route(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    format: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let format = one_format(&format)?;
+    let p = Params::parse(req.query_string(), ROUTE_PARAMS)?;
+    let r = read_request(&p, state.index.load().registry())?;
+    let c = corridor(&p)?;
+    let body = super::body::read_limited(&req, payload, state.settings.max_body_bytes).await?;
+    let rendered = with_selection(&state, r, Some((body, c)), move |s, ctx| {
+        export::render(format, s, ctx)
+    })
+    .await?;
+    Ok(file_response(rendered))
 }
 
 /// A navigator file of the selected outlets, with their current offers in the descriptions.
@@ -160,7 +473,9 @@ fn read_request(
         ("split" = Option<bool>, Query, description = "One file per chain, zipped"),
         ("proximity_m" = Option<u16>, Query, description = "Proximity alert radius, metres (GPX, GPI)"),
         ("codepage" = Option<u16>, Query, description = "GPI text encoding: 65001 (default) or 1252"),
-        ("date" = Option<String>, Query, description = "Offers valid on this day (YYYY-MM-DD, default today in Helsinki)")
+        ("date" = Option<String>, Query, description = "Offers valid on this day (YYYY-MM-DD, default today in Helsinki)"),
+        ("lang" = Option<String>, Query, description = "fi (default), sv or en: descriptions (hours in words, offers) and the file name"),
+        ("name" = Option<String>, Query, description = "File name before the date, e.g. `helsinki-oulu` (default `k-plussa-kaupat`, localised)")
     ),
     responses(
         (status = 200, description = "The file, with Content-Disposition naming it", content_type = "application/octet-stream"),
@@ -174,61 +489,12 @@ pub async fn download(
     state: web::Data<AppState>,
     format: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let format = Format::parse_list(&format)?;
-    let [format] = format[..] else {
-        return Err(ApiError::bad_param(
-            "unknown_format",
-            "format",
-            "name exactly one format",
-        ));
-    };
+    let format = one_format(&format)?;
     let p = Params::parse(req.query_string(), PARAMS)?;
-    let index = state.index.load();
-    let (selection, ids, options, date) = read_request(&p, index.registry())?;
-    let book = state.ledger.offer_book().await?;
-    let day = date.unwrap_or_else(|| {
-        chrono::Utc::now()
-            .with_timezone(&chrono_tz::Europe::Helsinki)
-            .date_naive()
-    });
-    // A whole-network export takes tens of milliseconds of CPU: on the blocking pool, so the
-    // worker keeps answering other requests meanwhile.
-    let rendered = web::block(move || -> Result<export::Rendered, ApiError> {
-        let reg = index.registry();
-        let selected = if ids.is_empty() {
-            export::select(&index, &selection)?
-        } else {
-            let outlets = ids
-                .iter()
-                .map(|id| {
-                    reg.outlet(*id).ok_or_else(|| {
-                        ApiError::bad_param("unknown_outlet", "ids", format!("no open outlet {id}"))
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            Selected {
-                outlets,
-                description: format!("{} outlets by id", ids.len()),
-            }
-        };
-        let ctx = ExportContext {
-            registry: reg,
-            offers: &book,
-            day,
-            options,
-        };
-        Ok(export::render(format, &selected, &ctx)?)
+    let r = read_request(&p, state.index.load().registry())?;
+    let rendered = with_selection(&state, r, None, move |s, ctx| {
+        export::render(format, s, ctx)
     })
-    .await
-    .map_err(ApiError::internal)??;
-    Ok(HttpResponse::Ok()
-        .content_type(rendered.content_type)
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"{}\"",
-                rendered.file_name.replace('"', "")
-            ),
-        ))
-        .body(rendered.bytes))
+    .await?;
+    Ok(file_response(rendered))
 }

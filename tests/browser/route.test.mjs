@@ -64,6 +64,42 @@ test('a GPX upload lists the stores along the route in route order', async () =>
   await context.close();
 });
 
+test('the route\'s downloads are labelled by device with places and size, and the GPX carries the track', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'storenet-gpx-'));
+  const file = join(dir, 'helsinki-tampere.gpx');
+  writeFileSync(file, gpx(TRACK));
+  const { context, page, errors } = await openMap(browser);
+  await page.setInputFiles('#gpx', file);
+  await page.fill('#corridor', '1.5');
+  const listed = page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/exports' && r.request().method() === 'POST');
+  await page.click('#route-go');
+  const choices = await (await listed).json();
+  const res = await fetch(`${BASE}/v1/outlets/along-route?corridor_m=1500`, {
+    method: 'POST', headers: { 'Content-Type': 'application/gpx+xml' }, body: readFileSync(file),
+  });
+  const expected = await res.json();
+  assert.equal(choices.places, expected.count);
+  await page.locator('#export-format option[value="gpi"]').waitFor({ state: 'attached' });
+  const labels = await page.locator('#export-format option').allTextContents();
+  assert.equal(labels.length, 7);
+  assert.ok(labels.some((l) => l.startsWith('Garmin car navigator – GPI · ')), labels.join(' | '));
+  assert.ok(labels.some((l) => l.startsWith('TomTom – OV2 · ')), labels.join(' | '));
+  for (const l of labels) assert.match(l, new RegExp(` · ${expected.count} places · \\d+ (B|kB)$`));
+  await page.selectOption('#export-format', 'gpx');
+  const info = await page.textContent('#export-info');
+  assert.match(info, new RegExp(`^Phone apps such as OsmAnd – GPX: ${expected.count} places, \\d+ (B|kB), helsinki-tampere-\\d{4}-\\d{2}-\\d{2}\\.gpx$`));
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-link')]);
+  assert.match(download.suggestedFilename(), /^helsinki-tampere-\d{4}-\d{2}-\d{2}\.gpx$/);
+  const saved = join(dir, 'saved.gpx');
+  await download.saveAs(saved);
+  const xml = readFileSync(saved, 'utf8');
+  assert.equal((xml.match(/<wpt /g) || []).length, expected.count);
+  assert.equal((xml.match(/<trkpt /g) || []).length, TRACK.length, 'the route track beside the stops');
+  await shot(page, 'route-downloads');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a malformed route file gives the API\'s message and lists nothing', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'storenet-gpx-'));
   const file = join(dir, 'one-point.gpx');

@@ -1,6 +1,7 @@
 //! Integration tests: export. Every format is read back by an independent reader (GPSBabel 1.8,
 //! xmllint, the `gpx` crate) and the binary formats by structural readers of our own.
 
+mod drivers;
 mod options;
 mod readers;
 mod readers_props;

@@ -380,10 +380,10 @@
       $('gpx').focus();
       return;
     }
-    await alongRoute(await f.text());
+    await alongRoute(await f.text(), f.name.replace(/\.[^.]*$/, ''));
   }
 
-  async function alongRoute(text) {
+  async function alongRoute(text, name) {
     const corridorKm = parseFloat($('corridor').value);
     if (!(corridorKm > 0)) {
       status('The corridor must be a positive number of kilometres.');
@@ -412,8 +412,11 @@
         ol.appendChild(resultItem(o, `km ${o.along_km.toFixed(1)} · ${km(o.distance_m)} off the route`));
       }
       state.lastRoute = res.outlets.map((o) => o.id);
+      routeDl.text = null; // the last route's download choices no longer apply
+      routeDl.choices.clear();
       updateExportLink();
       $('export-row').hidden = res.outlets.length === 0;
+      if (res.outlets.length) routeDownloads(text, type, p, name);
       if (bounds && bounds.isValid()) map.fitBounds(bounds, { padding: [30, 30] });
       status(`${res.count} outlets along the route`);
     } catch (e) {
@@ -423,13 +426,95 @@
 
   // The navigator-file download for the outlets along the last route, in route order:
   // GET /v1/exports/{format}?ids=1,2,3. OV2, Garmin CSV and KML come with their icons in a zip.
-  const ZIPPED = new Set(['ov2', 'garmin-csv', 'kml']);
+  // Once the route's download choices are in (routeDownloads), a click POSTs the route instead.
+  const ZIPPED = new Set(['ov2', 'garmin-csv', 'csv', 'kml']);
   function updateExportLink() {
     const fmt = $('export-format').value;
     const a = $('export-link');
     a.href = `/v1/exports/${encodeURIComponent(fmt)}?ids=${state.lastRoute.join(',')}`;
-    a.setAttribute('download', `route-outlets.${ZIPPED.has(fmt) ? 'zip' : fmt}`);
+    const choice = routeDl.choices.get(fmt);
+    a.setAttribute('download', choice ? choice.filename : `route-outlets.${ZIPPED.has(fmt) ? 'zip' : fmt}`);
+    // The whole label under the list (a narrow list cuts it), with the size and the file name.
+    let info = $('export-info');
+    if (!info) {
+      info = document.createElement('p');
+      info.id = 'export-info';
+      info.className = 'hint';
+      info.setAttribute('aria-live', 'polite');
+      $('export-row').insertAdjacentElement('afterend', info);
+    }
+    info.hidden = !choice || $('export-row').hidden;
+    info.textContent = choice
+      ? `${choice.label}: ${routeDl.places} places, ${fileSize(choice.bytes)}, ${choice.filename}`
+      : '';
   }
+
+  // ---------- route downloads ----------
+  // POST /v1/exports with the route file lists each format labelled by the device it is for,
+  // with the number of places and the file's size; a download POSTs the same route to
+  // /v1/exports/{format}, so the GPX carries the route track beside the stops and the file is
+  // named after the route and the day. Strings for the page's catalogue: "places", "Downloads:",
+  // "Download:", "{label}: {n} places, {size}, {file}" (see the H7 notes).
+  const routeDl = { text: null, type: null, query: '', places: 0, choices: new Map(), asked: 0 };
+  function pageLang() {
+    const l = (document.documentElement.lang || 'en').slice(0, 2).toLowerCase();
+    return ['fi', 'sv', 'en'].includes(l) ? l : 'en';
+  }
+  function fileSize(bytes) {
+    return bytes < 1024 ? `${bytes} B` : `${Math.max(1, Math.round(bytes / 1024))} kB`;
+  }
+  async function routeDownloads(text, type, params, name) {
+    const q = new URLSearchParams(params);
+    q.set('lang', pageLang());
+    if (name) q.set('name', name);
+    routeDl.text = null;
+    routeDl.choices.clear();
+    const asked = ++routeDl.asked;
+    try {
+      const res = await api(`/v1/exports?${q}`, { method: 'POST', headers: { 'Content-Type': type }, body: text });
+      if (asked !== routeDl.asked) return; // a newer route asked meanwhile
+      const sel = $('export-format');
+      const keep = sel.value === 'garmin-csv' ? 'csv' : sel.value;
+      sel.textContent = '';
+      for (const c of res.formats) {
+        routeDl.choices.set(c.format, c);
+        const opt = document.createElement('option');
+        opt.value = c.format;
+        opt.textContent = `${c.label} · ${res.places} places · ${fileSize(c.bytes)}`;
+        sel.appendChild(opt);
+      }
+      if (routeDl.choices.has(keep)) sel.value = keep;
+      Object.assign(routeDl, { text, type, query: q.toString(), places: res.places });
+    } catch (e) {
+      status(`Downloads: ${e.message}`);
+    }
+    updateExportLink();
+  }
+  async function downloadRouteFile(ev) {
+    const c = routeDl.choices.get($('export-format').value);
+    if (!c || !routeDl.text) return; // the plain link (ids in route order) downloads
+    ev.preventDefault();
+    try {
+      const res = await fetch(`/v1/exports/${encodeURIComponent(c.format)}?${routeDl.query}`, {
+        method: 'POST', headers: { 'Content-Type': routeDl.type }, body: routeDl.text,
+      });
+      if (!res.ok) {
+        const body = await res.json().catch(() => ({}));
+        throw new Error(body.message || `${res.status} ${res.statusText}`);
+      }
+      const url = URL.createObjectURL(await res.blob());
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = c.filename;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+    } catch (e) {
+      status(`Download: ${e.message}`);
+    }
+  }
+  $('export-link').addEventListener('click', downloadRouteFile);
 
   $('route-go').addEventListener('click', alongRouteFile);
 
