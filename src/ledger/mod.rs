@@ -46,6 +46,7 @@
 //! and [`can_write_offer`] says which key may write which offer.
 
 mod bulk;
+mod clock;
 mod enrol;
 mod error;
 mod http_support;
@@ -63,11 +64,12 @@ mod types;
 mod verify;
 mod writer;
 
+pub use clock::Clock;
 pub use error::LedgerError;
 pub use ingest::{read_ledger_file, IngestError, LedgerFile, CARDS_HEADER, PURCHASES_HEADER};
 pub use offers::{can_read_household, can_write_offer, validate_offer, Role, Scope};
 pub use post::FOLD_AT as POINTS_FOLD_AT;
-pub use rules::{BonusStep, Month, MonthError, Rules, RulesError};
+pub use rules::{BonusStep, Month, MonthError, Rules, RulesError, AMOUNT_CEILING, RULE_CEILING};
 pub use types::*;
 pub use writer::Progress;
 
@@ -179,8 +181,15 @@ impl SqlLedger {
     /// The ledger on an open (migrated) database, with these rules. Must be called inside a
     /// tokio runtime: it starts the writer task.
     pub fn new(db: Db, rules: Rules) -> Result<SqlLedger, RulesError> {
+        SqlLedger::with_clock(db, rules, Clock::system())
+    }
+
+    /// As [`SqlLedger::new`], reading the time from `clock` (for tests, and for replaying files
+    /// of past months): writes may be dated at most `max_future_secs` after it, and a month end
+    /// runs only once its month has ended by it.
+    pub fn with_clock(db: Db, rules: Rules, clock: Clock) -> Result<SqlLedger, RulesError> {
         rules.validate()?;
-        let writer = writer::spawn(db.clone(), Arc::new(rules));
+        let writer = writer::spawn(db.clone(), Arc::new(rules), clock);
         Ok(SqlLedger {
             db,
             writer,

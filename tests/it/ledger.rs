@@ -23,12 +23,17 @@ struct Backend {
     schema: Option<(String, String)>,
 }
 
+/// The scenarios' clock: 1 January 2030, after every month they write in or close.
+fn test_clock() -> Clock {
+    Clock::fixed(Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap())
+}
+
 async fn sqlite() -> Backend {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("ledger.db").display());
     let db = Db::open(&url).await.unwrap();
     Backend {
-        ledger: SqlLedger::new(db.clone(), Rules::default()).unwrap(),
+        ledger: SqlLedger::with_clock(db.clone(), Rules::default(), test_clock()).unwrap(),
         db,
         _dir: Some(dir),
         schema: None,
@@ -73,7 +78,7 @@ async fn postgres() -> Option<Backend> {
     let db = Db::Postgres(pool);
     db.migrate().await.unwrap();
     Some(Backend {
-        ledger: SqlLedger::new(db.clone(), Rules::default()).unwrap(),
+        ledger: SqlLedger::with_clock(db.clone(), Rules::default(), test_clock()).unwrap(),
         db,
         _dir: None,
         schema: Some((url, schema)),
@@ -143,6 +148,7 @@ on_both_backends!(
 );
 
 mod pending;
+mod trust;
 
 // ---------------------------------------------------------------- helpers
 
