@@ -17,7 +17,8 @@ pub struct KeysArgs {
 /// The `keys` subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum KeysCommand {
-    /// Create a key and print it once (only its hash is stored).
+    /// Create a key and print it once (only its hash is stored). Its outlet must be open, its
+    /// chain and household must exist.
     Create {
         /// admin, retailer, chain, planner or household.
         #[arg(long, value_parser = parse_role)]
@@ -65,7 +66,7 @@ pub fn run(args: KeysArgs) -> anyhow::Result<()> {
                     (_, _, Some(h)) => Scope::Household(h),
                     _ => Scope::Network,
                 };
-                let key = store.create_key(role, scope).await?;
+                let key = store.create_key_checked(role, scope).await?;
                 eprintln!("New {role} key (shown once; store it now):");
                 println!("{key}");
             }

@@ -67,7 +67,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(a) => keys::run(a),
         Command::Export(a) => export::run(&cli.data_dir, *a),
         Command::Crs(a) => crs::run(a),
-        Command::Ledger(a) => ledger::run(a),
+        Command::Ledger(a) => ledger::run(&cli.data_dir, a),
         Command::Plan(a) => plan::run(&cli.data_dir, *a),
     }
 }

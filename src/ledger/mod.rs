@@ -54,6 +54,7 @@ mod ingest;
 mod month_end;
 pub mod offer_cache;
 mod offers;
+mod places;
 mod post;
 pub(crate) mod postgres;
 mod rules;
@@ -67,7 +68,11 @@ mod writer;
 pub use clock::Clock;
 pub use error::LedgerError;
 pub use ingest::{read_ledger_file, IngestError, LedgerFile, CARDS_HEADER, PURCHASES_HEADER};
-pub use offers::{can_read_household, can_write_offer, validate_offer, Role, Scope};
+pub use offers::{
+    can_read_household, can_write_offer, check_offer_id, offer_namespace, validate_offer, Role,
+    Scope,
+};
+pub use places::{check_places, purchase_place, PlaceError};
 pub use post::FOLD_AT as POINTS_FOLD_AT;
 pub use rules::{BonusStep, Month, MonthError, Rules, RulesError, AMOUNT_CEILING, RULE_CEILING};
 pub use types::*;

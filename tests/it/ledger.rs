@@ -147,6 +147,7 @@ on_both_backends!(
     an_offer_another_instance_stores_shows_within_the_cache_age,
 );
 
+mod cli_trust;
 mod pending;
 mod trust;
 
@@ -1233,8 +1234,10 @@ fn ledger_cli_ingests_all_or_nothing_and_names_the_bad_line() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("cli.db").display());
     let f = |name: &str| fixture("ledger").join(name).display().to_string();
+    // Purchases are checked against the registry: the small fixture one.
+    let data = cli_trust::data_dir(dir.path()).display().to_string();
     let run = |args: &[&str]| {
-        let mut v = vec!["ledger"];
+        let mut v = vec!["--data-dir", data.as_str(), "ledger"];
         v.extend_from_slice(args);
         v.extend_from_slice(&["--database-url", &url]);
         storenet(&v)
