@@ -144,6 +144,29 @@ async fn run_async(data_dir: &std::path::Path, args: LedgerArgs) -> anyhow::Resu
     }
 }
 
+/// Opens the database as `serve` does ([`crate::http::bootstrap`]): an empty one first gets the
+/// data dir's chains and outlets, and its bundled offers go into the ledger.
+pub(crate) async fn open_like_serve(
+    database_url: &str,
+    data_dir: &std::path::Path,
+    rules: Rules,
+) -> anyhow::Result<(crate::store::Store, crate::registry::Registry, SqlLedger)> {
+    let settings = crate::config::Settings {
+        database_url: database_url.to_string(),
+        data_dir: data_dir.to_path_buf(),
+        rules: rules.clone(),
+        ..crate::config::Settings::default()
+    };
+    let boot = crate::http::bootstrap(&settings)
+        .await
+        .with_context(|| format!("opening {}", crate::db::redact(database_url)))?;
+    let ledger = SqlLedger::new(boot.store.db().clone(), rules)?;
+    if let Some(book) = boot.seed_offers {
+        crate::http::seed_offers(&ledger, book).await?;
+    }
+    Ok((boot.store, boot.registry, ledger))
+}
+
 /// `storenet ledger ingest FILE`. A cards file goes to the database as it is; a purchases file is
 /// checked against the registry first, opened as `serve` opens it (an empty database gets the data
 /// dir's outlets), so that a file cannot record what `POST /v1/purchases` refuses.
@@ -157,21 +180,9 @@ async fn ingest(
     let url = crate::db::redact(database_url);
     match read_ledger_file(file)? {
         LedgerFile::Purchases(rows) => {
-            let settings = crate::config::Settings {
-                database_url: database_url.to_string(),
-                data_dir: data_dir.to_path_buf(),
-                rules: rules.clone(),
-                ..crate::config::Settings::default()
-            };
-            let boot = crate::http::bootstrap(&settings)
-                .await
-                .with_context(|| format!("opening {url}"))?;
-            let ledger = SqlLedger::new(boot.store.db().clone(), rules)?;
-            if let Some(book) = boot.seed_offers {
-                crate::http::seed_offers(&ledger, book).await?;
-            }
+            let (store, registry, ledger) = open_like_serve(database_url, data_dir, rules).await?;
             let (lines, items): (Vec<u64>, Vec<_>) = rows.into_iter().unzip();
-            match check_places(&boot.registry, &boot.store, &items).await {
+            match check_places(&registry, &store, &items).await {
                 Ok(()) => {}
                 Err((_, PlaceError::Store(e))) => return Err(e.into()),
                 Err((index, e)) => {

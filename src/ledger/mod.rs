@@ -23,8 +23,9 @@
 //! - 1 point per whole euro of a purchase's eligible amount (total minus the ineligible part:
 //!   alcohol, tobacco, bottle returns, gambling), rounded down per purchase; all cards of a
 //!   household pool.
-//! - Chain campaigns give extra points (a multiplier of the base points, or fixed points) as their
-//!   own entries; they do not count towards the bonus step.
+//! - Chain campaigns give extra points (a multiplier of the base points, 2..=[`MAX_MULTIPLIER`],
+//!   or fixed points, 1..=[`MAX_FIXED_POINTS`]) as their own entries; they do not count towards
+//!   the bonus step.
 //! - A return reverses the purchase's points in proportion to the cents returned, cumulatively
 //!   exact (all returns of a purchase reverse exactly what it earned); a return of an unknown
 //!   purchase or of more than is left is refused. A return may take points below zero when the
@@ -38,7 +39,20 @@
 //!   3. expiry of money whose validity ended, oldest money used first;
 //!   4. a statement per household with activity or a balance.
 //!
-//!   Afterwards writes dated in that month are refused.
+//!   Afterwards writes dated in that month, or earlier, are refused; a month end runs only once
+//!   its month has ended, never for a month before the latest closed one.
+//!
+//! # Bounds (issue 18)
+//! Nothing a client sends may poison a sum: a purchase is at most [`Rules::max_purchase_cents`]
+//! and a return at most [`Rules::max_return_cents`] (default €100,000 each; a rule set may not
+//! go past [`AMOUNT_CEILING`]); a write is dated inside an open month, from
+//! [`Rules::first_month`] on, and at most [`Rules::max_future_secs`] (default 5 minutes) ahead
+//! of the ledger's [`Clock`]; a return never before its purchase; household ids are positive.
+//! Every sum the ledger computes in Rust (points, campaign points, returns, month totals,
+//! balances, corrections) is checked and refused rather than wrapped; `verify` sums in 128 bits.
+//! Refusals are [`LedgerError::Invalid`] naming the field (HTTP 422) or
+//! [`LedgerError::MonthClosed`] (409). Where a purchase may be made (an open outlet, of its
+//! chain) is [`purchase_place`], which every front end calls.
 //! - Redemption uses Plussa money, never below zero. Corrections are new entries, never edits,
 //!   and may not take a balance below zero.
 //!
@@ -75,6 +89,7 @@ pub use offers::{
 pub use places::{check_places, purchase_place, PlaceError};
 pub use post::FOLD_AT as POINTS_FOLD_AT;
 pub use rules::{BonusStep, Month, MonthError, Rules, RulesError, AMOUNT_CEILING, RULE_CEILING};
+pub use store::{MAX_FIXED_POINTS, MAX_MULTIPLIER};
 pub use types::*;
 pub use writer::Progress;
 

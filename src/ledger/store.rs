@@ -754,6 +754,12 @@ async fn correct_inner(
     Ok(created(bal))
 }
 
+/// The largest campaign multiplier (10 = ten times the base points): with the purchase bound it
+/// keeps a purchase's points, and a batch's sum of them, far inside 64 bits.
+pub const MAX_MULTIPLIER: u32 = 10;
+/// The most fixed extra points a campaign gives per purchase.
+pub const MAX_FIXED_POINTS: u32 = 100_000;
+
 /// A chain campaign.
 pub(crate) async fn campaign(tx: &mut Tx, c: &Campaign) -> Outcome<()> {
     split(campaign_inner(tx, c).await)
@@ -771,12 +777,14 @@ async fn campaign_inner(tx: &mut Tx, c: &Campaign) -> Result<Written<()>, Ledger
         ));
     }
     let (multiplier, fixed) = match c.extra {
-        Extra::Multiplier(m) if m >= 2 => (m as i64, 0),
-        Extra::Fixed(f) if f >= 1 => (1, f as i64),
+        Extra::Multiplier(m) if (2..=MAX_MULTIPLIER).contains(&m) => (i64::from(m), 0),
+        Extra::Fixed(f) if (1..=MAX_FIXED_POINTS).contains(&f) => (1, i64::from(f)),
         _ => {
             return Err(LedgerError::invalid(
                 "extra",
-                "a multiplier must be at least 2 and fixed points at least 1",
+                format!(
+                    "a multiplier is 2..={MAX_MULTIPLIER}, fixed points 1..={MAX_FIXED_POINTS}"
+                ),
             ))
         }
     };

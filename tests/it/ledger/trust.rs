@@ -12,6 +12,7 @@ on_both_backends!(
     month_end_runs_only_for_a_month_that_has_ended,
     households_need_a_positive_id,
     corrections_that_would_leave_64_bits_are_refused,
+    campaigns_are_bounded,
 );
 
 fn field_of(e: &LedgerError) -> Option<&'static str> {
@@ -240,5 +241,42 @@ async fn corrections_that_would_leave_64_bits_are_refused<L: Ledger>(l: &L, _: &
         assert_eq!(field_of(&e), Some("delta"), "{delta}: {e}");
     }
     assert_eq!(l.balance(HouseholdId(1)).await.unwrap().points, 10);
+    assert_verified(l).await;
+}
+
+async fn campaigns_are_bounded<L: Ledger>(l: &L, _: &Db) {
+    let c = |extra| Campaign {
+        key: Uuid::now_v7(),
+        chain: chain("k-market"),
+        title: "Extra".into(),
+        starts: at(2026, 10, 1),
+        ends: at(2026, 11, 1),
+        extra,
+    };
+    for extra in [
+        Extra::Multiplier(MAX_MULTIPLIER + 1),
+        Extra::Multiplier(u32::MAX),
+        Extra::Fixed(MAX_FIXED_POINTS + 1),
+        Extra::Fixed(u32::MAX),
+    ] {
+        let e = l.add_campaign(c(extra)).await.unwrap_err();
+        assert_eq!(field_of(&e), Some("extra"), "{extra:?}: {e}");
+    }
+    l.add_campaign(c(Extra::Multiplier(MAX_MULTIPLIER)))
+        .await
+        .unwrap();
+    l.add_campaign(c(Extra::Fixed(MAX_FIXED_POINTS)))
+        .await
+        .unwrap();
+    household(l, 1).await;
+    // The largest purchase under both campaigns: 100,000 base, 900,000 + 100,000 campaign points.
+    let w = l
+        .purchase(purchase(11, "k-market", 10_000_000, 0, at(2026, 10, 3)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (w.value.points, w.value.campaign_points),
+        (100_000, 1_000_000)
+    );
     assert_verified(l).await;
 }
