@@ -443,9 +443,9 @@ fn require_open_scope(state: &AppState, p: &Principal) -> Result<(), ApiError> {
         (status = 200, description = "One purchase written before with the same content (`exists`), or a batch's results", body = PurchaseBatchResult),
         (status = 400, description = "Not JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid key", body = ErrorBody),
-        (status = 403, description = "A key of another role, or an outlet outside the key's scope (`field` names the item)", body = ErrorBody),
+        (status = 403, description = "A key of another role, an outlet outside the key's scope (`field` names the item), or a retailer key of a closed outlet", body = ErrorBody),
         (status = 409, description = "A key used before for other content, or a closed month; nothing written", body = ErrorBody),
-        (status = 422, description = "An invalid item, named in `field` as `[i].name`; nothing written", body = ErrorBody)
+        (status = 422, description = "An invalid item, named in `field` as `[i].name`: an amount above the rules' `max_purchase_cents` (default €100,000), a date before the programme's first month or more than `max_future_secs` (default 300) ahead, an unknown or closed outlet (`outlet_closed`), another chain; nothing written", body = ErrorBody)
     )
 )]
 #[post("/v1/purchases")]
@@ -545,9 +545,9 @@ pub async fn purchases(
         (status = 200, description = "Written before with the same content (`exists`)", body = ReturnResult),
         (status = 400, description = "Not JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid key", body = ErrorBody),
-        (status = 403, description = "A key of another role, or a purchase made outside the key's scope", body = ErrorBody),
+        (status = 403, description = "A key of another role, a purchase made outside the key's scope, or a retailer key of a closed outlet", body = ErrorBody),
         (status = 409, description = "The key was used for other content, or the month is closed", body = ErrorBody),
-        (status = 422, description = "Unknown purchase, more than is left of it, or an invalid field", body = ErrorBody)
+        (status = 422, description = "Unknown purchase, more than is left of it, more than the rules' `max_return_cents`, a date before the purchase or outside an open month, or another invalid field", body = ErrorBody)
     )
 )]
 #[post("/v1/returns")]

@@ -247,7 +247,7 @@ fn helsinki_day(t: DateTime<Utc>) -> NaiveDate {
         (status = 401, description = "Missing or invalid key", body = ErrorBody),
         (status = 403, description = "The key may not write an offer of this level and target", body = ErrorBody),
         (status = 409, description = "Another offer has this id", body = ErrorBody),
-        (status = 422, description = "An invalid field, named in `field`", body = ErrorBody)
+        (status = 422, description = "An invalid field, named in `field`: among others an id outside the key's namespace (`store-{outlet}:…`, `chain-{chain}:…`) or a store offer at a closed outlet", body = ErrorBody)
     )
 )]
 #[post("/v1/offers")]
