@@ -343,6 +343,66 @@ mod tests {
     }
 
     #[test]
+    fn rules_refuse_bounds_that_would_let_sums_overflow() {
+        let d = Rules::default();
+        assert_eq!(
+            (d.max_purchase_cents, d.max_return_cents, d.max_future_secs),
+            (10_000_000, 10_000_000, 300)
+        );
+        assert_eq!(d.first_month.to_string(), "2020-01");
+        let bad = [
+            Rules {
+                max_purchase_cents: 0,
+                ..d.clone()
+            },
+            Rules {
+                max_purchase_cents: AMOUNT_CEILING + 1,
+                ..d.clone()
+            },
+            Rules {
+                max_return_cents: -1,
+                ..d.clone()
+            },
+            Rules {
+                max_future_secs: 86_401,
+                ..d.clone()
+            },
+            Rules {
+                cents_per_point: RULE_CEILING + 1,
+                ..d.clone()
+            },
+            Rules {
+                conversion_cents: i64::MAX,
+                ..d.clone()
+            },
+            Rules {
+                money_valid_months: u32::MAX,
+                ..d.clone()
+            },
+            Rules {
+                bonus_steps: vec![BonusStep {
+                    min_monthly_cents: 1,
+                    total_bp: 10_001,
+                }],
+                ..d.clone()
+            },
+        ];
+        for r in bad {
+            assert!(r.validate().is_err(), "{r:?}");
+        }
+        let widest = Rules {
+            max_purchase_cents: AMOUNT_CEILING,
+            max_return_cents: AMOUNT_CEILING,
+            max_future_secs: 86_400,
+            ..d.clone()
+        };
+        widest.validate().unwrap();
+        assert_eq!(Rules::check_amount(AMOUNT_CEILING, AMOUNT_CEILING), Ok(()));
+        assert!(Rules::check_amount(0, 10).is_err());
+        assert!(Rules::check_amount(11, 10).is_err());
+    }
+
+    #[test]
     fn conversion_takes_whole_thousands() {
         let r = Rules::default();
         assert_eq!(r.conversion(2_999), Some((2_000, 1_000)));
