@@ -62,6 +62,17 @@ pub enum StoreError {
         /// What is wrong with the scope.
         reason: &'static str,
     },
+    /// A key's scope names an outlet, chain or household that does not exist (or an outlet that
+    /// is closed).
+    #[error("no such {kind} `{id}`: {reason}")]
+    UnknownScope {
+        /// `outlet`, `chain` or `household`.
+        kind: &'static str,
+        /// The id given.
+        id: String,
+        /// What was found instead.
+        reason: &'static str,
+    },
     /// The operating system's random number generator failed.
     #[error("cannot read random bytes for a new key")]
     Random(#[source] rand::Error),
@@ -694,7 +705,82 @@ impl Store {
         })
     }
 
-    /// Creates an API key and returns it. The key is not stored and cannot be shown again.
+    /// Refuses a scope naming what does not exist: an outlet that is not open, a chain not in the
+    /// registry, a household the ledger has not enrolled (ids are positive integers).
+    pub async fn check_scope_exists(&self, scope: &Scope) -> Result<(), StoreError> {
+        let (kind, id, found, reason) = match scope {
+            Scope::Network => return Ok(()),
+            Scope::Outlet(o) => {
+                let found = match self.outlet(*o).await {
+                    Ok(found) => found,
+                    Err(StoreError::IdTooLarge(_)) => None,
+                    Err(e) => return Err(e),
+                };
+                match found {
+                    Some((_, false)) => return Ok(()),
+                    Some((_, true)) => ("outlet", o.to_string(), false, "the outlet is closed"),
+                    None => ("outlet", o.to_string(), false, "no outlet has this id"),
+                }
+            }
+            Scope::Chain(c) => {
+                let found = self
+                    .exists("SELECT 1 FROM chains WHERE id = $1", c.as_str())
+                    .await?;
+                ("chain", c.to_string(), found, "no chain has this id")
+            }
+            Scope::Household(h) => match h.trim().parse::<i64>() {
+                Ok(n) if n > 0 => {
+                    let found = self
+                        .exists_id("SELECT 1 FROM ledger_households WHERE id = $1", n)
+                        .await?;
+                    (
+                        "household",
+                        h.clone(),
+                        found,
+                        "the ledger has no such household",
+                    )
+                }
+                _ => (
+                    "household",
+                    h.clone(),
+                    false,
+                    "a household id is a positive integer",
+                ),
+            },
+        };
+        if found {
+            Ok(())
+        } else {
+            Err(StoreError::UnknownScope { kind, id, reason })
+        }
+    }
+
+    async fn exists(&self, sql: &str, id: &str) -> Result<bool, StoreError> {
+        Ok(match &self.db {
+            Db::Sqlite(p) => sqlx::query(sql).bind(id).fetch_optional(p).await?.is_some(),
+            Db::Postgres(p) => sqlx::query(sql).bind(id).fetch_optional(p).await?.is_some(),
+        })
+    }
+
+    async fn exists_id(&self, sql: &str, id: i64) -> Result<bool, StoreError> {
+        Ok(match &self.db {
+            Db::Sqlite(p) => sqlx::query(sql).bind(id).fetch_optional(p).await?.is_some(),
+            Db::Postgres(p) => sqlx::query(sql).bind(id).fetch_optional(p).await?.is_some(),
+        })
+    }
+
+    /// Creates an API key for a scope that exists ([`Store::check_scope_exists`]): an open
+    /// outlet, a chain of the registry, an enrolled household; [`StoreError::UnknownScope`]
+    /// otherwise, so that no key waits for an id created later. What `storenet keys create` uses.
+    pub async fn create_key_checked(&self, role: Role, scope: Scope) -> Result<String, StoreError> {
+        scope.check(role)?;
+        self.check_scope_exists(&scope).await?;
+        self.create_key(role, scope).await
+    }
+
+    /// Creates an API key and returns it. The key is not stored and cannot be shown again. Checks
+    /// the role's kind of scope, not that its outlet, chain or household exists: see
+    /// [`Store::create_key_checked`].
     pub async fn create_key(&self, role: Role, scope: Scope) -> Result<String, StoreError> {
         scope.check(role)?;
         let mut bytes = [0u8; KEY_BYTES];

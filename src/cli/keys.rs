@@ -17,7 +17,9 @@ pub struct KeysArgs {
 /// The `keys` subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum KeysCommand {
-    /// Create a key and print it once (only its hash is stored).
+    /// Create a key and print it once (only its hash is stored). Its outlet must be open, its
+    /// chain and household must exist (an empty database first gets DATA_DIR's outlets, as
+    /// `serve` does).
     Create {
         /// admin, retailer, chain, planner or household.
         #[arg(long, value_parser = parse_role)]
@@ -46,12 +48,28 @@ fn parse_role(s: &str) -> Result<Role, String> {
 }
 
 /// Runs `storenet keys`.
-pub fn run(args: KeysArgs) -> anyhow::Result<()> {
+pub fn run(data_dir: &std::path::Path, args: KeysArgs) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        let store = Store::open(&args.database_url).await?;
+        // A key for an outlet or chain is checked against the registry, so an empty database
+        // first gets the data dir's outlets, as on `serve`'s first start.
+        let registry_scope = matches!(
+            &args.command,
+            KeysCommand::Create {
+                outlet: Some(_),
+                ..
+            } | KeysCommand::Create { chain: Some(_), .. }
+        );
+        let store = if registry_scope {
+            let rules = crate::ledger::Rules::default();
+            super::ledger::open_like_serve(&args.database_url, data_dir, rules)
+                .await?
+                .0
+        } else {
+            Store::open(&args.database_url).await?
+        };
         match args.command {
             KeysCommand::Create {
                 role,
@@ -65,7 +83,7 @@ pub fn run(args: KeysArgs) -> anyhow::Result<()> {
                     (_, _, Some(h)) => Scope::Household(h),
                     _ => Scope::Network,
                 };
-                let key = store.create_key(role, scope).await?;
+                let key = store.create_key_checked(role, scope).await?;
                 eprintln!("New {role} key (shown once; store it now):");
                 println!("{key}");
             }

@@ -2,8 +2,8 @@
 
 use crate::db::DEFAULT_URL;
 use crate::ledger::{
-    read_ledger_file, HouseholdId, Ledger, LedgerError, LedgerFile, Month, Progress, Rules,
-    SqlLedger, WriteStatus,
+    check_places, read_ledger_file, HouseholdId, Ledger, LedgerError, LedgerFile, Month,
+    PlaceError, Progress, Rules, SqlLedger, WriteStatus,
 };
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -30,7 +30,9 @@ pub struct LedgerArgs {
 /// The ledger subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum LedgerCommand {
-    /// Load a purchases or cards CSV file, all or nothing (a bad row names its line).
+    /// Load a purchases or cards CSV file, all or nothing (a bad row names its line). Purchases
+    /// are checked as over HTTP: an open outlet of the database's registry (an empty database
+    /// first gets DATA_DIR's bundled outlets, as `serve` does), of the chain the row names.
     Ingest {
         /// The file (header `key,card,outlet,chain,amount_cents,ineligible_cents,at` or
         /// `card,household,holder,kind,segments,chosen_chains`).
@@ -76,22 +78,29 @@ fn progress(pb: &ProgressBar) -> Progress {
 }
 
 /// Runs `storenet ledger …`.
-pub fn run(args: LedgerArgs) -> anyhow::Result<()> {
+pub fn run(data_dir: &std::path::Path, args: LedgerArgs) -> anyhow::Result<()> {
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    rt.block_on(run_async(args))
+    rt.block_on(run_async(data_dir, args))
 }
 
-async fn run_async(args: LedgerArgs) -> anyhow::Result<()> {
+async fn run_async(data_dir: &std::path::Path, args: LedgerArgs) -> anyhow::Result<()> {
     let rules = match &args.rules {
         Some(path) => crate::config::load_rules(path)?,
         None => Rules::default(),
     };
+    let url = crate::db::redact(&args.database_url);
+    let command = match args.command {
+        LedgerCommand::Ingest { file } => {
+            return ingest(&args.database_url, data_dir, rules, &file).await;
+        }
+        other => other,
+    };
     let db = crate::db::Db::open(&args.database_url)
         .await
-        .with_context(|| format!("opening {}", crate::db::redact(&args.database_url)))?;
+        .with_context(|| format!("opening {url}"))?;
     let ledger = SqlLedger::new(db, rules)?;
-    match args.command {
-        LedgerCommand::Ingest { file } => ingest(&ledger, &file).await,
+    match command {
+        LedgerCommand::Ingest { .. } => Ok(()),
         LedgerCommand::MonthEnd { month } => {
             let r = ledger.month_end(month).await?;
             let how = match r.status {
@@ -135,11 +144,56 @@ async fn run_async(args: LedgerArgs) -> anyhow::Result<()> {
     }
 }
 
-async fn ingest(ledger: &SqlLedger, file: &std::path::Path) -> anyhow::Result<()> {
+/// Opens the database as `serve` does ([`crate::http::bootstrap`]): an empty one first gets the
+/// data dir's chains and outlets, and its bundled offers go into the ledger.
+pub(crate) async fn open_like_serve(
+    database_url: &str,
+    data_dir: &std::path::Path,
+    rules: Rules,
+) -> anyhow::Result<(crate::store::Store, crate::registry::Registry, SqlLedger)> {
+    let settings = crate::config::Settings {
+        database_url: database_url.to_string(),
+        data_dir: data_dir.to_path_buf(),
+        rules: rules.clone(),
+        ..crate::config::Settings::default()
+    };
+    let boot = crate::http::bootstrap(&settings)
+        .await
+        .with_context(|| format!("opening {}", crate::db::redact(database_url)))?;
+    let ledger = SqlLedger::new(boot.store.db().clone(), rules)?;
+    if let Some(book) = boot.seed_offers {
+        crate::http::seed_offers(&ledger, book).await?;
+    }
+    Ok((boot.store, boot.registry, ledger))
+}
+
+/// `storenet ledger ingest FILE`. A cards file goes to the database as it is; a purchases file is
+/// checked against the registry first, opened as `serve` opens it (an empty database gets the data
+/// dir's outlets), so that a file cannot record what `POST /v1/purchases` refuses.
+async fn ingest(
+    database_url: &str,
+    data_dir: &std::path::Path,
+    rules: Rules,
+    file: &std::path::Path,
+) -> anyhow::Result<()> {
     let name = file.display();
+    let url = crate::db::redact(database_url);
     match read_ledger_file(file)? {
         LedgerFile::Purchases(rows) => {
+            let (store, registry, ledger) = open_like_serve(database_url, data_dir, rules).await?;
             let (lines, items): (Vec<u64>, Vec<_>) = rows.into_iter().unzip();
+            match check_places(&registry, &store, &items).await {
+                Ok(()) => {}
+                Err((_, PlaceError::Store(e))) => return Err(e.into()),
+                Err((index, e)) => {
+                    let source = Box::new(e.into());
+                    return Err(at_line(
+                        LedgerError::BatchItem { index, source },
+                        &lines,
+                        file,
+                    ));
+                }
+            }
             let pb = bar(items.len() as u64, "purchases");
             let r = ledger.ingest(items, Some(progress(&pb))).await;
             pb.finish_and_clear();
@@ -155,6 +209,10 @@ async fn ingest(ledger: &SqlLedger, file: &std::path::Path) -> anyhow::Result<()
             );
         }
         LedgerFile::Cards(households, cards) => {
+            let db = crate::db::Db::open(database_url)
+                .await
+                .with_context(|| format!("opening {url}"))?;
+            let ledger = SqlLedger::new(db, rules)?;
             let lines: Vec<u64> = households
                 .iter()
                 .map(|h| h.0)
@@ -182,11 +240,19 @@ async fn ingest(ledger: &SqlLedger, file: &std::path::Path) -> anyhow::Result<()
 /// Names the file line of a refused batch item; nothing of the file was written.
 fn at_line(e: LedgerError, lines: &[u64], file: &std::path::Path) -> anyhow::Error {
     match e {
-        LedgerError::BatchItem { index, source } => anyhow::anyhow!(
-            "{}:{}: {source}; nothing of the file was applied",
-            file.display(),
-            lines.get(index).copied().unwrap_or(0)
-        ),
+        LedgerError::BatchItem { index, source } => {
+            let line = lines.get(index).copied().unwrap_or(0);
+            match *source {
+                LedgerError::Invalid { field, reason } => anyhow::anyhow!(
+                    "{}:{line}: field `{field}`: {reason}; nothing of the file was applied",
+                    file.display()
+                ),
+                other => anyhow::anyhow!(
+                    "{}:{line}: {other}; nothing of the file was applied",
+                    file.display()
+                ),
+            }
+        }
         other => anyhow::Error::new(other).context("nothing of the file was applied"),
     }
 }

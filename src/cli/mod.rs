@@ -64,10 +64,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Nearest(a) => nearest::run(&cli.data_dir, a),
         Command::Route(a) => route::run(&cli.data_dir, a),
         Command::Serve(a) => serve::run(&cli.data_dir, a),
-        Command::Keys(a) => keys::run(a),
+        Command::Keys(a) => keys::run(&cli.data_dir, a),
         Command::Export(a) => export::run(&cli.data_dir, *a),
         Command::Crs(a) => crs::run(a),
-        Command::Ledger(a) => ledger::run(a),
+        Command::Ledger(a) => ledger::run(&cli.data_dir, a),
         Command::Plan(a) => plan::run(&cli.data_dir, *a),
     }
 }

@@ -407,13 +407,30 @@ fn purchase_items(v: Value) -> Result<(Vec<Value>, bool), ApiError> {
     Ok((items, true))
 }
 
-/// The chain of outlet `id`: from the current snapshot, else from the database (closed outlets
-/// keep their purchases' history).
-async fn outlet_chain(state: &AppState, id: OutletId) -> Result<Option<ChainId>, ApiError> {
-    if let Some(o) = state.index.load().registry().outlet(id) {
-        return Ok(Some(o.chain.clone()));
+/// The answer to a purchase at a place [`ledger::purchase_place`] refused: 422 naming the field.
+fn place_error(e: ledger::PlaceError, named: impl Fn(&str) -> String) -> ApiError {
+    if let ledger::PlaceError::Store(e) = e {
+        return e.into();
     }
-    Ok(state.store.outlet(id).await?.map(|(o, _)| o.chain))
+    let code = match &e {
+        ledger::PlaceError::UnknownOutlet(_) => "unknown_outlet",
+        ledger::PlaceError::ClosedOutlet(_) => "outlet_closed",
+        _ => "invalid_purchase",
+    };
+    let field = named(e.field());
+    ApiError::new(Kind::Unprocessable, code, e.to_string()).field(field)
+}
+
+/// Refuses every write of a retailer key whose outlet is closed (403).
+fn require_open_scope(state: &AppState, p: &Principal) -> Result<(), ApiError> {
+    if let (Role::Retailer, Scope::Outlet(o)) = (&p.role, &p.scope) {
+        if state.index.load().registry().outlet(*o).is_none() {
+            return Err(forbidden(format!(
+                "this retailer key's outlet {o} is closed or unknown: it may no longer write"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Records one purchase, or a batch of up to 10,000 all or nothing.
@@ -426,9 +443,9 @@ async fn outlet_chain(state: &AppState, id: OutletId) -> Result<Option<ChainId>,
         (status = 200, description = "One purchase written before with the same content (`exists`), or a batch's results", body = PurchaseBatchResult),
         (status = 400, description = "Not JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid key", body = ErrorBody),
-        (status = 403, description = "A key of another role, or an outlet outside the key's scope (`field` names the item)", body = ErrorBody),
+        (status = 403, description = "A key of another role, an outlet outside the key's scope (`field` names the item), or a retailer key of a closed outlet", body = ErrorBody),
         (status = 409, description = "A key used before for other content, or a closed month; nothing written", body = ErrorBody),
-        (status = 422, description = "An invalid item, named in `field` as `[i].name`; nothing written", body = ErrorBody)
+        (status = 422, description = "An invalid item, named in `field` as `[i].name`: an amount above the rules' `max_purchase_cents` (default €100,000), a date before the programme's first month or more than `max_future_secs` (default 300) ahead, an unknown or closed outlet (`outlet_closed`), another chain; nothing written", body = ErrorBody)
     )
 )]
 #[post("/v1/purchases")]
@@ -441,7 +458,8 @@ pub async fn purchases(
     let p = auth.require(&[Role::Admin, Role::Retailer, Role::Chain])?;
     let bytes = body::read_limited(&req, payload, state.settings.max_body_bytes).await?;
     let (items, batch) = purchase_items(parse_json_value(&bytes)?)?;
-    let mut chains: HashMap<OutletId, Option<ChainId>> = HashMap::new();
+    require_open_scope(&state, p)?;
+    let mut chains: HashMap<OutletId, ChainId> = HashMap::new();
     let mut ps = Vec::with_capacity(items.len());
     for (i, v) in items.into_iter().enumerate() {
         let prefix = if batch {
@@ -459,31 +477,21 @@ pub async fn purchases(
         let item: PurchaseIn = parse_item(v, &prefix, "invalid_purchase")?;
         let outlet = OutletId(item.outlet);
         let chain = match chains.get(&outlet) {
-            Some(c) => c.clone(),
-            None => {
-                let c = outlet_chain(&state, outlet).await?;
+            Some(c) if item.chain.as_deref().is_none_or(|g| g.trim() == c.as_str()) => c.clone(),
+            _ => {
+                let reg = state.index.load();
+                let c = ledger::purchase_place(
+                    reg.registry(),
+                    &state.store,
+                    outlet,
+                    item.chain.as_deref(),
+                )
+                .await
+                .map_err(|e| place_error(e, named))?;
                 chains.insert(outlet, c.clone());
                 c
             }
         };
-        let Some(chain) = chain else {
-            return Err(ApiError::new(
-                Kind::Unprocessable,
-                "unknown_outlet",
-                format!("unknown outlet {outlet}"),
-            )
-            .field(named("outlet")));
-        };
-        if let Some(given) = &item.chain {
-            if given.trim() != chain.as_str() {
-                return Err(ApiError::new(
-                    Kind::Unprocessable,
-                    "invalid_purchase",
-                    format!("outlet {outlet} belongs to chain `{chain}`, not `{given}`"),
-                )
-                .field(named("chain")));
-            }
-        }
         if !may_write_at(p, outlet, &chain) {
             return Err(forbidden(format!(
                 "a key of role `{}` may not record purchases at outlet {outlet} (chain `{chain}`)",
@@ -537,9 +545,9 @@ pub async fn purchases(
         (status = 200, description = "Written before with the same content (`exists`)", body = ReturnResult),
         (status = 400, description = "Not JSON", body = ErrorBody),
         (status = 401, description = "Missing or invalid key", body = ErrorBody),
-        (status = 403, description = "A key of another role, or a purchase made outside the key's scope", body = ErrorBody),
+        (status = 403, description = "A key of another role, a purchase made outside the key's scope, or a retailer key of a closed outlet", body = ErrorBody),
         (status = 409, description = "The key was used for other content, or the month is closed", body = ErrorBody),
-        (status = 422, description = "Unknown purchase, more than is left of it, or an invalid field", body = ErrorBody)
+        (status = 422, description = "Unknown purchase, more than is left of it, more than the rules' `max_return_cents`, a date before the purchase or outside an open month, or another invalid field", body = ErrorBody)
     )
 )]
 #[post("/v1/returns")]
@@ -552,6 +560,7 @@ pub async fn returns(
     let p = auth.require(&[Role::Admin, Role::Retailer, Role::Chain])?;
     let bytes = body::read_limited(&req, payload, state.settings.max_body_bytes).await?;
     let r: ReturnIn = parse_item(parse_json_value(&bytes)?, "", "invalid_return")?;
+    require_open_scope(&state, p)?;
     if p.role != Role::Admin {
         // Unknown purchases fall through to the ledger, which refuses them (422).
         if let Some((outlet, chain)) = state.ledger.purchase_place(r.purchase).await? {

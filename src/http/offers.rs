@@ -7,7 +7,9 @@
 //! | `GET /v1/outlets/{id}/offers?at=&household=` | everyone; `household=` only with that household's key or an admin key |
 //!
 //! An offer is idempotent by its id: the same offer again answers 200, other content under the
-//! same id 409. [`OfferJson`] is the one JSON shape of an offer, written and read.
+//! same id 409. Retailer and chain keys write ids of their own namespace, `store-{outlet}:…` and
+//! `chain-{chain}:…` ([`crate::ledger::offer_namespace`]); ids without `:` are the admin's. A
+//! store offer's outlet must be open. [`OfferJson`] is the one JSON shape of an offer, written and read.
 
 use super::auth::Authenticated;
 use super::body;
@@ -16,7 +18,9 @@ use super::ledger::{ledger_principal, parse_item, parse_json_value};
 use super::outlets::parse_id;
 use super::params::{parse_open_at, Params};
 use super::AppState;
-use crate::ledger::{can_read_household, can_write_offer, HouseholdId, Ledger, WriteStatus};
+use crate::ledger::{
+    can_read_household, can_write_offer, check_offer_id, HouseholdId, Ledger, WriteStatus,
+};
 use crate::model::text::{rules, TextRule};
 use crate::model::{ChainId, OutletId};
 use crate::offers::{Benefit, Level, Offer};
@@ -239,7 +243,7 @@ fn helsinki_day(t: DateTime<Utc>) -> NaiveDate {
         (status = 401, description = "Missing or invalid key", body = ErrorBody),
         (status = 403, description = "The key may not write an offer of this level and target", body = ErrorBody),
         (status = 409, description = "Another offer has this id", body = ErrorBody),
-        (status = 422, description = "An invalid field, named in `field`", body = ErrorBody)
+        (status = 422, description = "An invalid field, named in `field`: among others an id outside the key's namespace (`store-{outlet}:…`, `chain-{chain}:…`) or a store offer at a closed outlet", body = ErrorBody)
     )
 )]
 #[post("/v1/offers")]
@@ -268,12 +272,19 @@ pub async fn create(
         )
         .field("target"));
     }
+    if let Some((role, _)) = ledger_principal(p) {
+        check_offer_id(role, &offer)?;
+    }
     match &offer.level {
         Level::Store(id) => {
-            let known = state.index.load().registry().outlet(*id).is_some()
-                || state.store.outlet(*id).await?.is_some();
-            if !known {
-                return Err(invalid("target", format!("unknown outlet {id}")));
+            // Only an open outlet takes offers: a closed one's retailer key writes nothing.
+            if state.index.load().registry().outlet(*id).is_none() {
+                let why = if state.store.outlet(*id).await?.is_some() {
+                    format!("outlet {id} is closed")
+                } else {
+                    format!("unknown outlet {id}")
+                };
+                return Err(invalid("target", why));
             }
         }
         Level::Chain(c) => {

@@ -5,7 +5,7 @@
 //! The answers are exactly those of [`store::household`] and [`store::card`] called row by row
 //! in the same transaction (as enrolment did before): a stored id answers "exists" when its
 //! content is the same and [`LedgerError::Conflict`] when not, before any other check; a new
-//! household's segments must not be empty or hold `;`; a new card's household must be stored or
+//! household's id must be positive and its segments must not be empty or hold `;`; a new card's household must be stored or
 //! enrolled by this call. An id repeated in the input answers like a stored one after its first
 //! copy, which the row-by-row enrolment had just written.
 //!
@@ -48,6 +48,14 @@ pub(crate) async fn households_and_cards(
     )
     .await?;
     Ok(report)
+}
+
+/// A household id is the programme's customer number: a positive integer.
+pub(crate) fn bad_household_id(id: HouseholdId) -> LedgerError {
+    LedgerError::invalid(
+        "household",
+        format!("a household id is a positive integer, not {id}"),
+    )
 }
 
 fn refused(index: usize, e: LedgerError) -> LedgerError {
@@ -110,6 +118,10 @@ async fn enrol_households(
                     tick(progress, 0, base, i);
                     let e = LedgerError::Conflict(format!("household {}", h.id));
                     return Err(refused(i, e));
+                }
+                None if id <= 0 => {
+                    tick(progress, 0, base, i);
+                    return Err(refused(i, bad_household_id(h.id)));
                 }
                 None if h.segments.iter().any(|s| s.is_empty() || s.contains(';')) => {
                     tick(progress, 0, base, i);

@@ -42,8 +42,8 @@ pub enum LedgerError {
         /// What was asked.
         requested: i64,
     },
-    /// A write dated in a month whose month end has run.
-    #[error("month {0} is closed: its month end has run")]
+    /// A write dated in a month whose month end (or a later month's) has run.
+    #[error("month {0} is closed: its month end, or a later month's, has run")]
     MonthClosed(String),
     /// A value out of range (amounts, dates, percentages).
     #[error("invalid {field}: {reason}")]

@@ -23,8 +23,9 @@
 //! - 1 point per whole euro of a purchase's eligible amount (total minus the ineligible part:
 //!   alcohol, tobacco, bottle returns, gambling), rounded down per purchase; all cards of a
 //!   household pool.
-//! - Chain campaigns give extra points (a multiplier of the base points, or fixed points) as their
-//!   own entries; they do not count towards the bonus step.
+//! - Chain campaigns give extra points (a multiplier of the base points, 2..=[`MAX_MULTIPLIER`],
+//!   or fixed points, 1..=[`MAX_FIXED_POINTS`]) as their own entries; they do not count towards
+//!   the bonus step.
 //! - A return reverses the purchase's points in proportion to the cents returned, cumulatively
 //!   exact (all returns of a purchase reverse exactly what it earned); a return of an unknown
 //!   purchase or of more than is left is refused. A return may take points below zero when the
@@ -38,7 +39,20 @@
 //!   3. expiry of money whose validity ended, oldest money used first;
 //!   4. a statement per household with activity or a balance.
 //!
-//!   Afterwards writes dated in that month are refused.
+//!   Afterwards writes dated in that month, or earlier, are refused; a month end runs only once
+//!   its month has ended, never for a month before the latest closed one.
+//!
+//! # Bounds (issue 18)
+//! Nothing a client sends may poison a sum: a purchase is at most [`Rules::max_purchase_cents`]
+//! and a return at most [`Rules::max_return_cents`] (default €100,000 each; a rule set may not
+//! go past [`AMOUNT_CEILING`]); a write is dated inside an open month, from
+//! [`Rules::first_month`] on, and at most [`Rules::max_future_secs`] (default 5 minutes) ahead
+//! of the ledger's [`Clock`]; a return never before its purchase; household ids are positive.
+//! Every sum the ledger computes in Rust (points, campaign points, returns, month totals,
+//! balances, corrections) is checked and refused rather than wrapped; `verify` sums in 128 bits.
+//! Refusals are [`LedgerError::Invalid`] naming the field (HTTP 422) or
+//! [`LedgerError::MonthClosed`] (409). Where a purchase may be made (an open outlet, of its
+//! chain) is [`purchase_place`], which every front end calls.
 //! - Redemption uses Plussa money, never below zero. Corrections are new entries, never edits,
 //!   and may not take a balance below zero.
 //!
@@ -46,6 +60,7 @@
 //! and [`can_write_offer`] says which key may write which offer.
 
 mod bulk;
+mod clock;
 mod enrol;
 mod error;
 mod http_support;
@@ -53,6 +68,7 @@ mod ingest;
 mod month_end;
 pub mod offer_cache;
 mod offers;
+mod places;
 mod post;
 pub(crate) mod postgres;
 mod rules;
@@ -63,11 +79,17 @@ mod types;
 mod verify;
 mod writer;
 
+pub use clock::Clock;
 pub use error::LedgerError;
 pub use ingest::{read_ledger_file, IngestError, LedgerFile, CARDS_HEADER, PURCHASES_HEADER};
-pub use offers::{can_read_household, can_write_offer, validate_offer, Role, Scope};
+pub use offers::{
+    can_read_household, can_write_offer, check_offer_id, offer_namespace, validate_offer, Role,
+    Scope,
+};
+pub use places::{check_places, purchase_place, PlaceError};
 pub use post::FOLD_AT as POINTS_FOLD_AT;
-pub use rules::{BonusStep, Month, MonthError, Rules, RulesError};
+pub use rules::{BonusStep, Month, MonthError, Rules, RulesError, AMOUNT_CEILING, RULE_CEILING};
+pub use store::{MAX_FIXED_POINTS, MAX_MULTIPLIER};
 pub use types::*;
 pub use writer::Progress;
 
@@ -179,8 +201,15 @@ impl SqlLedger {
     /// The ledger on an open (migrated) database, with these rules. Must be called inside a
     /// tokio runtime: it starts the writer task.
     pub fn new(db: Db, rules: Rules) -> Result<SqlLedger, RulesError> {
+        SqlLedger::with_clock(db, rules, Clock::system())
+    }
+
+    /// As [`SqlLedger::new`], reading the time from `clock` (for tests, and for replaying files
+    /// of past months): writes may be dated at most `max_future_secs` after it, and a month end
+    /// runs only once its month has ended by it.
+    pub fn with_clock(db: Db, rules: Rules, clock: Clock) -> Result<SqlLedger, RulesError> {
         rules.validate()?;
-        let writer = writer::spawn(db.clone(), Arc::new(rules));
+        let writer = writer::spawn(db.clone(), Arc::new(rules), clock);
         Ok(SqlLedger {
             db,
             writer,

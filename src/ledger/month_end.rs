@@ -6,9 +6,9 @@ use super::error::LedgerError;
 use super::post::{self, post, Entry};
 use super::rules::{Month, Rules};
 use super::sql::{args, Tx};
-use super::store::{ms, write_statements};
+use super::store::{latest_closed, ms, write_statements};
 use super::types::*;
-use chrono::{Days, Utc};
+use chrono::{DateTime, Days, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Default)]
@@ -22,10 +22,66 @@ struct Acc {
     redeemed: i64,
 }
 
-/// Runs the month end of `month` (or returns the stored report if it ran).
+/// A sum that would leave 64 bits: refused with what overflowed, never wrapped.
+fn overflow(what: &str, h: i64) -> LedgerError {
+    LedgerError::invalid(
+        "month",
+        format!("household {h}'s {what} does not fit 64 bits; nothing was written"),
+    )
+}
+
+/// `a + b`, or the refusal naming `what` of household `h`.
+fn add(a: i64, b: i64, what: &str, h: i64) -> Result<i64, LedgerError> {
+    a.checked_add(b).ok_or_else(|| overflow(what, h))
+}
+
+/// `a - b`, or the refusal naming `what` of household `h`.
+fn sub(a: i64, b: i64, what: &str, h: i64) -> Result<i64, LedgerError> {
+    a.checked_sub(b).ok_or_else(|| overflow(what, h))
+}
+
+/// Refuses a month end of a month that has not ended by `now`, of a month before the programme's
+/// first, or of a month before the latest closed one (its writes were refused since then).
+async fn check_month(
+    tx: &mut Tx,
+    rules: &Rules,
+    now: DateTime<Utc>,
+    month: Month,
+) -> Result<(), LedgerError> {
+    if month.end() > now {
+        return Err(LedgerError::invalid(
+            "month",
+            format!(
+                "month {month} has not ended: its month end can run from {} on",
+                month.end().to_rfc3339()
+            ),
+        ));
+    }
+    if month < rules.first_month {
+        return Err(LedgerError::invalid(
+            "month",
+            format!(
+                "month {month} is before the programme's first month {}",
+                rules.first_month
+            ),
+        ));
+    }
+    if let Some(latest) = latest_closed(tx).await?.filter(|l| *l > month) {
+        return Err(LedgerError::invalid(
+            "month",
+            format!("month {month} is before {latest}, whose month end has run"),
+        ));
+    }
+    Ok(())
+}
+
+/// Runs the month end of `month` (or returns the stored report if it ran). Refused, writing
+/// nothing, before the month has ended by `now` (see [`check_month`]), or if a sum would leave
+/// 64 bits.
 pub(crate) async fn month_end(
     tx: &mut Tx,
     rules: &Rules,
+    now: DateTime<Utc>,
     month: Month,
 ) -> Result<Written<MonthEndReport>, LedgerError> {
     let m = month.to_string();
@@ -41,6 +97,7 @@ pub(crate) async fn month_end(
             value: serde_json::from_str(&r.text(0)?)?,
         });
     }
+    check_month(tx, rules, now, month).await?;
     // Conversion reads ledger_balances whole: purchases' pending points go there first.
     post::fold_points(tx).await?;
     let (start, end) = (ms(month.start()), ms(month.end()));
@@ -70,11 +127,12 @@ pub(crate) async fn month_end(
         )
         .await?
     {
-        let a = acc.entry(r.i64(0)?).or_default();
+        let h = r.i64(0)?;
+        let a = acc.entry(h).or_default();
         a.returned_cents = r.i64(1)?;
-        a.eligible -= r.i64(2)?;
-        a.points -= r.i64(3)?;
-        a.campaign -= r.i64(4)?;
+        a.eligible = sub(a.eligible, r.i64(2)?, "eligible purchases", h)?;
+        a.points = sub(a.points, r.i64(3)?, "points", h)?;
+        a.campaign = sub(a.campaign, r.i64(4)?, "campaign points", h)?;
     }
     for r in tx
         .fetch(
@@ -93,7 +151,9 @@ pub(crate) async fn month_end(
     let mut bonus: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
     for (h, a) in &acc {
         let eligible = a.eligible.max(0);
-        let points = rules.bonus_points(eligible);
+        let points = rules
+            .bonus_points(eligible)
+            .ok_or_else(|| overflow("bonus points", *h))?;
         let step = rules.bonus_step(eligible).map_or(0, |s| s.total_bp);
         bonus.insert(*h, (step, points));
         if points > 0 {
@@ -124,8 +184,15 @@ pub(crate) async fn month_end(
     let valid_until = rules.money_valid_until(month);
     let mut conversion: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
     for (h, (points, _)) in balances.iter_mut() {
-        *points += bonus.get(h).map_or(0, |b| b.1);
-        let (conv_points, cents) = rules.conversion(*points);
+        *points = add(
+            *points,
+            bonus.get(h).map_or(0, |b| b.1),
+            "points balance",
+            *h,
+        )?;
+        let (conv_points, cents) = rules
+            .conversion(*points)
+            .ok_or_else(|| overflow("Plussa money", *h))?;
         if conv_points > 0 {
             conversion.insert(*h, (conv_points, cents));
             entries.push(Entry {
@@ -168,7 +235,9 @@ pub(crate) async fn month_end(
     {
         let h = r.i64(0)?;
         let money = balances.get(&h).map_or(0, |b| b.1);
-        let e = (r.i64(1)? - r.i64(2)?).max(0).min(money);
+        let e = sub(r.i64(1)?, r.i64(2)?, "money expiring", h)?
+            .max(0)
+            .min(money);
         if e > 0 {
             expired.insert(h, e);
             entries.push(Entry {
@@ -235,14 +304,29 @@ pub(crate) async fn month_end(
             money_valid_to: valid_to,
             money_redeemed_cents: get(|a| a.redeemed),
             money_expired_cents: exp,
-            points_balance: points_now - conv_points,
-            money_balance_cents: money_before + paid - exp,
+            points_balance: sub(points_now, conv_points, "points balance", h)?,
+            money_balance_cents: sub(
+                add(money_before, paid, "money balance", h)?,
+                exp,
+                "money balance",
+                h,
+            )?,
+        };
+        // The report's totals over all households: checked, as a sum over many can grow past
+        // what any one household holds.
+        let total = |a: i64, b: i64, what: &str| {
+            a.checked_add(b).ok_or_else(|| {
+                LedgerError::invalid(
+                    "month",
+                    format!("the month's total {what} does not fit 64 bits; nothing was written"),
+                )
+            })
         };
         report.statements += 1;
-        report.bonus_points += bonus_points;
-        report.converted_points += conv_points;
-        report.money_paid_cents += paid;
-        report.money_expired_cents += exp;
+        report.bonus_points = total(report.bonus_points, bonus_points, "bonus points")?;
+        report.converted_points = total(report.converted_points, conv_points, "points converted")?;
+        report.money_paid_cents = total(report.money_paid_cents, paid, "money paid")?;
+        report.money_expired_cents = total(report.money_expired_cents, exp, "money expired")?;
         rows.push((h, m.clone(), serde_json::to_string(&s)?));
     }
     write_statements(tx, &rows).await?;

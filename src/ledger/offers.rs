@@ -16,10 +16,55 @@ fn target(level: &Level) -> String {
     }
 }
 
+/// The namespace of an offer's level and target: `store-{outlet}`, `chain-{chain}` or
+/// `network`.
+///
+/// # Offer ids
+/// Ids are one table, so that a retailer cannot take an id before the programme does, ids are
+/// scoped: an id holding `:` belongs to the namespace before its first `:`, and only an offer of
+/// that level and target may carry it (`store-736:kala-15` is outlet 736's, `chain-k-market:joulu`
+/// the K-Market chain's). Retailer and chain keys write only ids of their own namespace; ids
+/// without `:` (the bundled `S-0001`, `N-0001`, …) are the admin's. Clients keep choosing their
+/// ids, so a retried write still answers "exists".
+pub fn offer_namespace(level: &Level) -> String {
+    match level {
+        Level::Store(id) => format!("store-{id}"),
+        Level::Chain(c) => format!("chain-{c}"),
+        Level::Network => "network".to_string(),
+    }
+}
+
+/// Checks that a key of `role` may use `o`'s id (see [`offer_namespace`]): an id with `:` must be
+/// of the offer's own namespace; retailer and chain keys must use one.
+pub fn check_offer_id(role: Role, o: &Offer) -> Result<(), LedgerError> {
+    let ns = offer_namespace(&o.level);
+    match o.id.split_once(':') {
+        Some((prefix, rest)) if prefix == ns && !rest.trim().is_empty() => Ok(()),
+        Some((prefix, _)) if prefix == ns => Err(LedgerError::invalid(
+            "id",
+            format!("the id needs a name after `{ns}:`"),
+        )),
+        Some((prefix, _)) => Err(LedgerError::invalid(
+            "id",
+            format!("an id starting `{prefix}:` belongs to another level or target; this offer's ids start `{ns}:`"),
+        )),
+        None if role == Role::Admin => Ok(()),
+        None => Err(LedgerError::invalid(
+            "id",
+            format!(
+                "a retailer's or chain's offer id starts with its namespace: `{ns}:{}`; ids without `:` are the programme's",
+                o.id.trim()
+            ),
+        )),
+    }
+}
+
 /// Checks an offer before it is stored: a discount is 10–100 %, extra points are positive, the
-/// window is not reversed and the id is set.
+/// window is not reversed, the id is set and, if scoped, of the offer's own namespace.
 pub fn validate_offer(o: &Offer) -> Result<(), LedgerError> {
     check_texts(o)?;
+    // Any writer: an admin writing the id of a namespace writes it for that level and target.
+    check_offer_id(Role::Admin, o)?;
     match o.benefit {
         Benefit::Discount { percent } if !(10..=100).contains(&percent) => {
             return Err(LedgerError::invalid(
@@ -163,6 +208,8 @@ pub struct Scope {
 /// May a key with `role` and `scope` write `offer`? Admin: any level (network offers are admin
 /// only); chain key: chain-level offers of its own chain; retailer key: store-level offers of its
 /// own outlets; household key: none.
+///
+/// Whether the key may use the offer's id is [`check_offer_id`].
 pub fn can_write_offer(role: Role, scope: &Scope, offer: &Offer) -> bool {
     match (role, &offer.level) {
         (Role::Admin, _) => true,

@@ -39,7 +39,28 @@ pub struct Rules {
     /// The bonus steps, ascending by `min_monthly_cents`. Default (ours; only the €350 first step
     /// is public): €350 → 1 %, €500 → 2 %, €700 → 3 %, €1,000 → 4 %, €1,300 → 5 %.
     pub bonus_steps: Vec<BonusStep>,
+    /// Largest purchase accepted, in cents (default 10,000,000 = €100,000; at most
+    /// [`AMOUNT_CEILING`]). A larger `amount_cents` is refused (HTTP 422, field `amount_cents`).
+    pub max_purchase_cents: i64,
+    /// Largest single return accepted, in cents (default 10,000,000 = €100,000; at most
+    /// [`AMOUNT_CEILING`]). A return is also never more than is left of its purchase.
+    pub max_return_cents: i64,
+    /// How far in the future a write may be dated, in seconds (default 300 = 5 minutes: clocks
+    /// of checkouts drift; at most 86,400).
+    pub max_future_secs: u32,
+    /// The programme's first month (default 2020-01): writes dated earlier are refused, and so
+    /// is a month end of an earlier month.
+    pub first_month: Month,
 }
+
+/// The largest `max_purchase_cents` and `max_return_cents` a rule set may set (€10,000,000,000):
+/// with at most this per write, every sum the ledger keeps stays far inside 64 bits, and every
+/// one is computed with checked arithmetic besides.
+pub const AMOUNT_CEILING: i64 = 1_000_000_000_000;
+
+/// The largest value of the other rule numbers (`cents_per_point`, `conversion_points`,
+/// `conversion_cents`): a million, so that products of rule numbers and amounts fit.
+pub const RULE_CEILING: i64 = 1_000_000;
 
 impl Default for Rules {
     fn default() -> Self {
@@ -59,6 +80,13 @@ impl Default for Rules {
                 step(1_000, 4),
                 step(1_300, 5),
             ],
+            max_purchase_cents: 10_000_000,
+            max_return_cents: 10_000_000,
+            max_future_secs: 300,
+            first_month: Month {
+                year: 2020,
+                month: 1,
+            },
         }
     }
 }
@@ -76,8 +104,35 @@ impl Rules {
                 "cents_per_point, conversion_points and conversion_cents must be positive".into(),
             ));
         }
-        if self.money_valid_months == 0 {
-            return Err(RulesError("money_valid_months must be at least 1".into()));
+        if [
+            self.cents_per_point,
+            self.conversion_points,
+            self.conversion_cents,
+        ]
+        .iter()
+        .any(|v| *v > RULE_CEILING)
+        {
+            return Err(RulesError(format!(
+                "cents_per_point, conversion_points and conversion_cents must be at most {RULE_CEILING}"
+            )));
+        }
+        if !(1..=1_200).contains(&self.money_valid_months) {
+            return Err(RulesError("money_valid_months must be 1..=1200".into()));
+        }
+        for (name, v) in [
+            ("max_purchase_cents", self.max_purchase_cents),
+            ("max_return_cents", self.max_return_cents),
+        ] {
+            if !(1..=AMOUNT_CEILING).contains(&v) {
+                return Err(RulesError(format!(
+                    "{name} must be 1..={AMOUNT_CEILING}, not {v}"
+                )));
+            }
+        }
+        if self.max_future_secs > 86_400 {
+            return Err(RulesError(
+                "max_future_secs must be at most 86400 (a day)".into(),
+            ));
         }
         for w in self.bonus_steps.windows(2) {
             if w[1].min_monthly_cents <= w[0].min_monthly_cents || w[1].total_bp < w[0].total_bp {
@@ -89,9 +144,11 @@ impl Rules {
         if self
             .bonus_steps
             .iter()
-            .any(|s| s.min_monthly_cents < 0 || s.total_bp < 0)
+            .any(|s| s.min_monthly_cents < 0 || !(0..=10_000).contains(&s.total_bp))
         {
-            return Err(RulesError("bonus steps must not be negative".into()));
+            return Err(RulesError(
+                "bonus steps must not be negative, and total_bp is at most 10000 (100 %)".into(),
+            ));
         }
         Ok(())
     }
@@ -119,24 +176,43 @@ impl Rules {
 
     /// Bonus points for a month with `eligible_cents` of eligible purchases (net of returns):
     /// enough points that base and bonus together are worth the step's total, rounded down.
-    pub fn bonus_points(&self, eligible_cents: i64) -> i64 {
+    /// `None` if the answer does not fit 64 bits.
+    pub fn bonus_points(&self, eligible_cents: i64) -> Option<i64> {
         let Some(step) = self.bonus_step(eligible_cents) else {
-            return 0;
+            return Some(0);
         };
-        let extra_bp = (step.total_bp - self.base_bp()).max(0) as i128;
+        let extra_bp = i128::from((step.total_bp - self.base_bp()).max(0));
         // cents of bonus value = eligible × extra_bp / 10,000; points = value × conv_points / conv_cents.
-        let v = eligible_cents.max(0) as i128 * extra_bp * self.conversion_points as i128
-            / (10_000 * self.conversion_cents as i128);
-        v as i64
+        let v = i128::from(eligible_cents.max(0))
+            .checked_mul(extra_bp)?
+            .checked_mul(i128::from(self.conversion_points))?
+            / (10_000 * i128::from(self.conversion_cents));
+        i64::try_from(v).ok()
     }
 
     /// Points converted and Plussa money paid for a points balance: whole conversion units only.
-    pub fn conversion(&self, points: i64) -> (i64, i64) {
+    /// `None` if the money does not fit 64 bits.
+    pub fn conversion(&self, points: i64) -> Option<(i64, i64)> {
         let units = points.max(0) / self.conversion_points;
-        (
-            units * self.conversion_points,
-            units * self.conversion_cents,
-        )
+        Some((
+            units.checked_mul(self.conversion_points)?,
+            units.checked_mul(self.conversion_cents)?,
+        ))
+    }
+
+    /// Checks an amount of a purchase (against `max_purchase_cents`) or a return (against
+    /// `max_return_cents`): positive and at most the maximum.
+    pub fn check_amount(cents: i64, max: i64) -> Result<(), String> {
+        if cents <= 0 {
+            return Err(format!("{cents} is not positive"));
+        }
+        if cents > max {
+            return Err(format!(
+                "{cents} cents is more than the {max} cents (€{}) one write may move",
+                max / 100
+            ));
+        }
+        Ok(())
     }
 
     /// The first instant at which money converted at the end of `month` is no longer valid: it is
@@ -257,19 +333,87 @@ mod tests {
     #[test]
     fn bonus_is_zero_below_the_first_step_and_tops_up_to_the_step_total() {
         let r = Rules::default();
-        assert_eq!(r.bonus_points(34_999), 0);
+        assert_eq!(r.bonus_points(34_999), Some(0));
         // €350 at 1 %: €3.50 in all, base 350 points = €1.75, so bonus 350 points = €1.75.
-        assert_eq!(r.bonus_points(35_000), 350);
+        assert_eq!(r.bonus_points(35_000), Some(350));
         // €2,000 at 5 %: €100 in all; base 2,000 points = €10; bonus €90 = 18,000 points.
-        assert_eq!(r.bonus_points(200_000), 18_000);
+        assert_eq!(r.bonus_points(200_000), Some(18_000));
+        // The largest month there can be: no wrap, no panic, an answer or a refusal.
+        assert_eq!(r.bonus_points(i64::MAX), Some(830_103_483_316_929_822));
+    }
+
+    #[test]
+    fn rules_refuse_bounds_that_would_let_sums_overflow() {
+        let d = Rules::default();
+        assert_eq!(
+            (d.max_purchase_cents, d.max_return_cents, d.max_future_secs),
+            (10_000_000, 10_000_000, 300)
+        );
+        assert_eq!(d.first_month.to_string(), "2020-01");
+        let bad = [
+            Rules {
+                max_purchase_cents: 0,
+                ..d.clone()
+            },
+            Rules {
+                max_purchase_cents: AMOUNT_CEILING + 1,
+                ..d.clone()
+            },
+            Rules {
+                max_return_cents: -1,
+                ..d.clone()
+            },
+            Rules {
+                max_future_secs: 86_401,
+                ..d.clone()
+            },
+            Rules {
+                cents_per_point: RULE_CEILING + 1,
+                ..d.clone()
+            },
+            Rules {
+                conversion_cents: i64::MAX,
+                ..d.clone()
+            },
+            Rules {
+                money_valid_months: u32::MAX,
+                ..d.clone()
+            },
+            Rules {
+                bonus_steps: vec![BonusStep {
+                    min_monthly_cents: 1,
+                    total_bp: 10_001,
+                }],
+                ..d.clone()
+            },
+        ];
+        for r in bad {
+            assert!(r.validate().is_err(), "{r:?}");
+        }
+        let widest = Rules {
+            max_purchase_cents: AMOUNT_CEILING,
+            max_return_cents: AMOUNT_CEILING,
+            max_future_secs: 86_400,
+            ..d.clone()
+        };
+        widest.validate().unwrap();
+        assert_eq!(Rules::check_amount(AMOUNT_CEILING, AMOUNT_CEILING), Ok(()));
+        assert!(Rules::check_amount(0, 10).is_err());
+        assert!(Rules::check_amount(11, 10).is_err());
     }
 
     #[test]
     fn conversion_takes_whole_thousands() {
         let r = Rules::default();
-        assert_eq!(r.conversion(2_999), (2_000, 1_000));
-        assert_eq!(r.conversion(999), (0, 0));
-        assert_eq!(r.conversion(-5), (0, 0));
+        assert_eq!(r.conversion(2_999), Some((2_000, 1_000)));
+        assert_eq!(r.conversion(999), Some((0, 0)));
+        assert_eq!(r.conversion(-5), Some((0, 0)));
+        let dear = Rules {
+            conversion_points: 1,
+            conversion_cents: 2,
+            ..Rules::default()
+        };
+        assert_eq!(dear.conversion(i64::MAX), None);
     }
 
     #[test]

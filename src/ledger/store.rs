@@ -47,25 +47,29 @@ pub(crate) struct CampaignRow {
     fixed: i64,
 }
 
-/// What a batch reads once: closed months and campaigns.
-#[derive(Debug, Default)]
+/// What a batch reads once: the latest closed month, campaigns, and the window of dates a write
+/// may carry.
+#[derive(Debug)]
 pub(crate) struct Ctx {
-    closed: Vec<(i64, i64, String)>,
+    /// The latest month whose month end has run: it and every month before it are closed.
+    latest_closed: Option<Month>,
     campaigns: Vec<CampaignRow>,
+    /// The first instant a write may be dated at: the programme's first month, or the start of
+    /// the month after the latest closed one.
+    first_open: DateTime<Utc>,
+    /// The last instant a write may be dated at: now plus the rules' `max_future_secs`.
+    last_allowed: DateTime<Utc>,
+    first_month: Month,
+    max_future_secs: u32,
 }
 
 impl Ctx {
-    pub(crate) async fn load(tx: &mut Tx) -> Result<Ctx, sqlx::Error> {
-        let mut closed = Vec::new();
-        for r in tx
-            .fetch("SELECT month FROM ledger_month_ends", vec![])
-            .await?
-        {
-            let m: String = r.text(0)?;
-            if let Ok(month) = m.parse::<Month>() {
-                closed.push((ms(month.start()), ms(month.end()), m));
-            }
-        }
+    pub(crate) async fn load(
+        tx: &mut Tx,
+        rules: &Rules,
+        now: DateTime<Utc>,
+    ) -> Result<Ctx, sqlx::Error> {
+        let latest_closed = latest_closed(tx).await?;
         let mut campaigns = Vec::new();
         let rows = tx
             .fetch(
@@ -82,22 +86,33 @@ impl Ctx {
                 fixed: r.i64(4)?,
             });
         }
-        Ok(Ctx { closed, campaigns })
+        let first_open = match latest_closed {
+            Some(m) if m >= rules.first_month => m.end(),
+            _ => rules.first_month.start(),
+        };
+        let last_allowed = now
+            .checked_add_signed(chrono::TimeDelta::seconds(i64::from(rules.max_future_secs)))
+            .unwrap_or(now);
+        Ok(Ctx {
+            latest_closed,
+            campaigns,
+            first_open,
+            last_allowed,
+            first_month: rules.first_month,
+            max_future_secs: rules.max_future_secs,
+        })
     }
 
-    fn closed_month(&self, at: i64) -> Option<&str> {
-        self.closed
-            .iter()
-            .find(|(s, e, _)| at >= *s && at < *e)
-            .map(|(_, _, m)| m.as_str())
-    }
-
-    fn campaign_points(&self, chain: &str, at: i64, base: i64) -> i64 {
+    /// Campaign points of a purchase with `base` points; `None` if they do not fit 64 bits.
+    fn campaign_points(&self, chain: &str, at: i64, base: i64) -> Option<i64> {
         self.campaigns
             .iter()
             .filter(|c| c.chain == chain && at >= c.starts && at < c.ends)
-            .map(|c| base * (c.multiplier - 1).max(0) + c.fixed)
-            .sum()
+            .try_fold(0i64, |sum, c| {
+                base.checked_mul((c.multiplier - 1).max(0))?
+                    .checked_add(c.fixed)?
+                    .checked_add(sum)
+            })
     }
 
     pub(crate) fn note_campaign(&mut self, c: &Campaign) {
@@ -114,12 +129,51 @@ impl Ctx {
         });
     }
 
-    fn check_open(&self, at: DateTime<Utc>) -> Result<(), LedgerError> {
-        match self.closed_month(ms(at)) {
-            Some(m) => Err(LedgerError::MonthClosed(m.to_string())),
-            None => Ok(()),
+    /// Refuses a write dated `at` outside an open month: in or before a month whose month end has
+    /// run ([`LedgerError::MonthClosed`]), before the programme's first month, or more than the
+    /// rules' `max_future_secs` ahead of now (both [`LedgerError::Invalid`], field `at`).
+    pub(crate) fn check_open(&self, at: DateTime<Utc>) -> Result<(), LedgerError> {
+        if at > self.last_allowed {
+            return Err(LedgerError::invalid(
+                "at",
+                format!(
+                    "{} is in the future: a write may be dated at most {} s ahead of the ledger's clock",
+                    at.to_rfc3339(),
+                    self.max_future_secs
+                ),
+            ));
+        }
+        if at >= self.first_open {
+            return Ok(());
+        }
+        match self.latest_closed {
+            Some(_) if Month::of(at) >= self.first_month => {
+                Err(LedgerError::MonthClosed(Month::of(at).to_string()))
+            }
+            _ => Err(LedgerError::invalid(
+                "at",
+                format!(
+                    "{} is before the programme's first month {}",
+                    at.to_rfc3339(),
+                    self.first_month
+                ),
+            )),
         }
     }
+}
+
+/// The latest month whose month end has run.
+pub(crate) async fn latest_closed(tx: &mut Tx) -> Result<Option<Month>, sqlx::Error> {
+    let mut latest: Option<Month> = None;
+    for r in tx
+        .fetch("SELECT month FROM ledger_month_ends", vec![])
+        .await?
+    {
+        if let Ok(m) = r.text(0)?.parse::<Month>() {
+            latest = latest.max(Some(m));
+        }
+    }
+    Ok(latest)
 }
 
 /// What the writer keeps between batches.
@@ -149,13 +203,9 @@ impl Cache {
     }
 }
 
-fn validate_purchase(p: &Purchase) -> Result<(), LedgerError> {
-    if p.amount_cents <= 0 {
-        return Err(LedgerError::invalid(
-            "amount_cents",
-            format!("{} is not positive", p.amount_cents),
-        ));
-    }
+fn validate_purchase(rules: &Rules, p: &Purchase) -> Result<(), LedgerError> {
+    Rules::check_amount(p.amount_cents, rules.max_purchase_cents)
+        .map_err(|reason| LedgerError::invalid("amount_cents", reason))?;
     if p.ineligible_cents < 0 || p.ineligible_cents > p.amount_cents {
         return Err(LedgerError::invalid(
             "ineligible_cents",
@@ -315,13 +365,20 @@ impl<'a> Batch<'a> {
                 if foreign.contains(&p.key) {
                     return Err(LedgerError::Conflict(p.key.to_string()));
                 }
-                validate_purchase(p)?;
+                validate_purchase(rules, p)?;
                 let household = *cards
                     .get(&p.card.0)
                     .ok_or(LedgerError::UnknownCard(p.card))?;
                 ctx.check_open(p.at)?;
                 let points = rules.base_points(p.amount_cents - p.ineligible_cents);
-                let campaign_points = ctx.campaign_points(p.chain.as_str(), ms(p.at), points);
+                let campaign_points = ctx
+                    .campaign_points(p.chain.as_str(), ms(p.at), points)
+                    .ok_or_else(|| {
+                        LedgerError::invalid(
+                            "amount_cents",
+                            "the campaign points of this purchase do not fit 64 bits",
+                        )
+                    })?;
                 Ok(created(PurchaseReceipt {
                     household: HouseholdId(household),
                     points,
@@ -434,12 +491,18 @@ async fn balance_of(tx: &mut Tx, h: HouseholdId) -> Result<Option<Balance>, sqlx
 }
 
 /// A return: reverses the purchase's points in proportion, cumulatively exact.
-pub(crate) async fn return_goods(tx: &mut Tx, ctx: &Ctx, r: &Return) -> Outcome<ReturnReceipt> {
-    split(return_inner(tx, ctx, r).await)
+pub(crate) async fn return_goods(
+    tx: &mut Tx,
+    rules: &Rules,
+    ctx: &Ctx,
+    r: &Return,
+) -> Outcome<ReturnReceipt> {
+    split(return_inner(tx, rules, ctx, r).await)
 }
 
 async fn return_inner(
     tx: &mut Tx,
+    rules: &Rules,
     ctx: &Ctx,
     r: &Return,
 ) -> Result<Written<ReturnReceipt>, LedgerError> {
@@ -470,41 +533,53 @@ async fn return_inner(
     if taken.is_some() {
         return Err(LedgerError::Conflict(r.key.to_string()));
     }
-    if r.amount_cents <= 0 {
-        return Err(LedgerError::invalid(
-            "amount_cents",
-            format!("{} is not positive", r.amount_cents),
-        ));
-    }
+    Rules::check_amount(r.amount_cents, rules.max_return_cents)
+        .map_err(|reason| LedgerError::invalid("amount_cents", reason))?;
     let sql = format!(
-        "SELECT household, amount, ineligible, points, campaign_points, returned FROM ledger_purchases WHERE key = $1{}",
+        "SELECT household, amount, ineligible, points, campaign_points, returned, at FROM ledger_purchases WHERE key = $1{}",
         lock_suffix(tx)
     );
     let p = tx
         .one(&sql, args![r.purchase])
         .await?
         .ok_or(LedgerError::UnknownPurchase(r.purchase))?;
-    let (household, amount, ineligible, points, campaign, before) = (
+    let (household, amount, ineligible, points, campaign, before, bought_at) = (
         p.i64(0)?,
         p.i64(1)?,
         p.i64(2)?,
         p.i64(3)?,
         p.i64(4)?,
         p.i64(5)?,
+        p.i64(6)?,
     );
     ctx.check_open(r.at)?;
-    let after = before + r.amount_cents;
-    if after > amount {
+    if ms(r.at) < bought_at {
+        return Err(LedgerError::invalid(
+            "at",
+            format!(
+                "a return is dated {}, before its purchase ({})",
+                r.at.to_rfc3339(),
+                DateTime::<Utc>::from_timestamp_millis(bought_at)
+                    .map_or_else(|| bought_at.to_string(), |t| t.to_rfc3339())
+            ),
+        ));
+    }
+    // Checked: a stored purchase may predate the amount bounds, and `before + amount` must not
+    // wrap past the "more than was bought" check.
+    let remaining = amount.checked_sub(before).unwrap_or(0).max(0);
+    if r.amount_cents > remaining {
         return Err(LedgerError::ReturnExceedsPurchase {
             purchase: r.purchase,
-            remaining: amount - before,
+            remaining,
             requested: r.amount_cents,
         });
     }
+    let after = before + r.amount_cents;
     // floor(total × after / amount) − floor(total × before / amount): the parts of all the
     // returns of a purchase add up to exactly what it earned.
+    // 0 <= before < after <= amount, so each part is at most `total`: no overflow.
     let part = |total: i64| {
-        let f = |x: i64| (total as i128 * x as i128 / amount as i128) as i64;
+        let f = |x: i64| (i128::from(total) * i128::from(x) / i128::from(amount)) as i64;
         f(after) - f(before)
     };
     let receipt = ReturnReceipt {
@@ -645,7 +720,13 @@ async fn correct_inner(
             (c.delta > 0).then(|| ms(rules.money_valid_until(Month::of(c.at)))),
         ),
     };
-    if *current + c.delta < 0 {
+    let Some(new) = current.checked_add(c.delta).filter(|_| c.delta != i64::MIN) else {
+        return Err(LedgerError::invalid(
+            "delta",
+            format!("{} would take the balance out of 64 bits", c.delta),
+        ));
+    };
+    if new < 0 {
         return Err(LedgerError::Insufficient {
             household: c.household,
             unit: c.unit.as_str(),
@@ -653,7 +734,7 @@ async fn correct_inner(
             requested: -c.delta,
         });
     }
-    *current += c.delta;
+    *current = new;
     post(
         tx,
         &[Entry {
@@ -673,6 +754,12 @@ async fn correct_inner(
     Ok(created(bal))
 }
 
+/// The largest campaign multiplier (10 = ten times the base points): with the purchase bound it
+/// keeps a purchase's points, and a batch's sum of them, far inside 64 bits.
+pub const MAX_MULTIPLIER: u32 = 10;
+/// The most fixed extra points a campaign gives per purchase.
+pub const MAX_FIXED_POINTS: u32 = 100_000;
+
 /// A chain campaign.
 pub(crate) async fn campaign(tx: &mut Tx, c: &Campaign) -> Outcome<()> {
     split(campaign_inner(tx, c).await)
@@ -690,12 +777,14 @@ async fn campaign_inner(tx: &mut Tx, c: &Campaign) -> Result<Written<()>, Ledger
         ));
     }
     let (multiplier, fixed) = match c.extra {
-        Extra::Multiplier(m) if m >= 2 => (m as i64, 0),
-        Extra::Fixed(f) if f >= 1 => (1, f as i64),
+        Extra::Multiplier(m) if (2..=MAX_MULTIPLIER).contains(&m) => (i64::from(m), 0),
+        Extra::Fixed(f) if (1..=MAX_FIXED_POINTS).contains(&f) => (1, i64::from(f)),
         _ => {
             return Err(LedgerError::invalid(
                 "extra",
-                "a multiplier must be at least 2 and fixed points at least 1",
+                format!(
+                    "a multiplier is 2..={MAX_MULTIPLIER}, fixed points 1..={MAX_FIXED_POINTS}"
+                ),
             ))
         }
     };
@@ -745,6 +834,9 @@ async fn household_inner(tx: &mut Tx, h: &NewHousehold) -> Result<Written<()>, L
         } else {
             Err(LedgerError::Conflict(format!("household {}", h.id)))
         };
+    }
+    if h.id.0 <= 0 {
+        return Err(super::enrol::bad_household_id(h.id));
     }
     if h.segments.iter().any(|s| s.is_empty() || s.contains(';')) {
         return Err(LedgerError::invalid(

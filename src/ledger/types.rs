@@ -353,10 +353,10 @@ pub struct VerifyReport {
     pub entries: i64,
     /// Households checked.
     pub households: i64,
-    /// Sum of every points account (0 when the books balance).
-    pub points_sum: i64,
-    /// Sum of every money account (0 when the books balance).
-    pub cents_sum: i64,
+    /// Sum of every points account (0 when the books balance), summed in 128 bits.
+    pub points_sum: i128,
+    /// Sum of every money account (0 when the books balance), summed in 128 bits.
+    pub cents_sum: i128,
     /// Every difference found (at most 100 listed).
     pub problems: Vec<String>,
 }

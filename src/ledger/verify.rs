@@ -65,10 +65,11 @@ pub(crate) async fn verify(tx: &mut Tx) -> Result<VerifyReport, LedgerError> {
     {
         cached.insert(r.i64(0)?, (r.i64(1)?, r.i64(2)?));
     }
-    let (mut points_sum, mut cents_sum) = (0i64, 0i64);
+    // 128-bit sums: 2^64 accounts of 2^63 each could not overflow them.
+    let (mut points_sum, mut cents_sum) = (0i128, 0i128);
     for (h, c) in &cached {
-        points_sum += c.0;
-        cents_sum += c.1;
+        points_sum += i128::from(c.0);
+        cents_sum += i128::from(c.1);
         let e = rebuilt.get(h).copied().unwrap_or((0, 0));
         if e != *c {
             note(format!(
@@ -121,9 +122,9 @@ pub(crate) async fn verify(tx: &mut Tx) -> Result<VerifyReport, LedgerError> {
     {
         let (acct, unit, bal) = (r.text(0)?, r.text(1)?, r.i64(2)?);
         if unit == "points" {
-            points_sum += bal;
+            points_sum += i128::from(bal);
         } else {
-            cents_sum += bal;
+            cents_sum += i128::from(bal);
         }
         prog_cached.insert(acct, bal);
     }

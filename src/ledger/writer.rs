@@ -2,6 +2,7 @@
 //! queued into one transaction, commits, and only then answers each caller. Under load a batch
 //! holds many writes, so one `fsync` serves them all and throughput grows with load.
 
+use super::clock::Clock;
 use super::enrol;
 use super::error::LedgerError;
 use super::month_end;
@@ -62,13 +63,19 @@ pub(crate) enum Job {
 }
 
 /// Starts the writer task; it ends when every sender is dropped.
-pub(crate) fn spawn(db: Db, rules: Arc<Rules>) -> mpsc::Sender<Job> {
+pub(crate) fn spawn(db: Db, rules: Arc<Rules>, clock: Clock) -> mpsc::Sender<Job> {
     let (tx, rx) = mpsc::channel(MAX_GROUP * 4);
-    tokio::spawn(run(db, rules, rx));
+    tokio::spawn(run(db, Env { rules, clock }, rx));
     tx
 }
 
-async fn run(db: Db, rules: Arc<Rules>, mut rx: mpsc::Receiver<Job>) {
+/// The rules and the clock, as the writer's functions need them.
+struct Env {
+    rules: Arc<Rules>,
+    clock: Clock,
+}
+
+async fn run(db: Db, env: Env, mut rx: mpsc::Receiver<Job>) {
     let mut cache = Cache::default();
     let mut jobs = Vec::new();
     let mut preload: Option<JoinHandle<Result<HashMap<i64, i64>, sqlx::Error>>> = None;
@@ -101,12 +108,12 @@ async fn run(db: Db, rules: Arc<Rules>, mut rx: mpsc::Receiver<Job>) {
             match job {
                 Job::Op(op, reply) => ops.push((op, reply)),
                 Job::Atomic(items, progress, reply) => {
-                    flush(&db, &rules, &mut cache, &mut ops).await;
-                    let r = atomic(&db, &rules, &mut cache, &items, progress).await;
+                    flush(&db, &env, &mut cache, &mut ops).await;
+                    let r = atomic(&db, &env, &mut cache, &items, progress).await;
                     let _ = reply.send(r);
                 }
                 Job::Enrol(hs, cs, progress, reply) => {
-                    flush(&db, &rules, &mut cache, &mut ops).await;
+                    flush(&db, &env, &mut cache, &mut ops).await;
                     let r = enrol(&db, &hs, &cs, progress).await;
                     match &r {
                         // Committed: every card of the call is stored with its household, so
@@ -119,14 +126,14 @@ async fn run(db: Db, rules: Arc<Rules>, mut rx: mpsc::Receiver<Job>) {
                     let _ = reply.send(r);
                 }
                 Job::MonthEnd(m, reply) => {
-                    flush(&db, &rules, &mut cache, &mut ops).await;
-                    let _ = reply.send(run_month_end(&db, &rules, m).await);
+                    flush(&db, &env, &mut cache, &mut ops).await;
+                    let _ = reply.send(run_month_end(&db, &env, m).await);
                     // Month-end emptied the pending table (or failed): count it again.
                     cache.pending = None;
                 }
             }
         }
-        flush(&db, &rules, &mut cache, &mut ops).await;
+        flush(&db, &env, &mut cache, &mut ops).await;
     }
 }
 
@@ -205,13 +212,13 @@ fn decode(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> sqlx::Error
 
 /// Commits the gathered writes in one transaction; if the database fails, retries each alone
 /// so that one bad write cannot sink the others.
-async fn flush(db: &Db, rules: &Rules, cache: &mut Cache, ops: &mut Vec<(Op, Reply<Done>)>) {
+async fn flush(db: &Db, env: &Env, cache: &mut Cache, ops: &mut Vec<(Op, Reply<Done>)>) {
     if ops.is_empty() {
         return;
     }
     let (list, replies): (Vec<Op>, Vec<Reply<Done>>) = ops.drain(..).unzip();
     let writes_cards = |ops: &[Op]| ops.iter().any(|o| matches!(o, Op::Card(_)));
-    match group(db, rules, cache, &list).await {
+    match group(db, env, cache, &list).await {
         Ok(results) => {
             for (r, reply) in results.into_iter().zip(replies) {
                 let _ = reply.send(r);
@@ -227,7 +234,7 @@ async fn flush(db: &Db, rules: &Rules, cache: &mut Cache, ops: &mut Vec<(Op, Rep
             tracing::warn!(error = %e, writes = list.len(), "batch failed; retrying writes one by one");
             cache.rolled_back(writes_cards(&list));
             for (op, reply) in list.into_iter().zip(replies) {
-                let r = match group(db, rules, cache, std::slice::from_ref(&op)).await {
+                let r = match group(db, env, cache, std::slice::from_ref(&op)).await {
                     Ok(mut v) => v.pop().unwrap_or(Err(LedgerError::WriterStopped)),
                     Err(e) => {
                         cache.rolled_back(writes_cards(std::slice::from_ref(&op)));
@@ -242,12 +249,13 @@ async fn flush(db: &Db, rules: &Rules, cache: &mut Cache, ops: &mut Vec<(Op, Rep
 
 async fn group(
     db: &Db,
-    rules: &Rules,
+    env: &Env,
     cache: &mut Cache,
     ops: &[Op],
 ) -> Result<Vec<Result<Done, LedgerError>>, sqlx::Error> {
+    let rules = &*env.rules;
     let mut tx = Tx::begin(db).await?;
-    let mut ctx = Ctx::load(&mut tx).await?;
+    let mut ctx = Ctx::load(&mut tx, rules, env.clock.now()).await?;
     let mut out = Vec::with_capacity(ops.len());
     let mut i = 0;
     while i < ops.len() {
@@ -267,7 +275,7 @@ async fn group(
         let r = match &ops[i] {
             Op::Household(h) => store::household(&mut tx, h).await?.map(Done::Unit),
             Op::Card(c) => store::card(&mut tx, c).await?.map(Done::Unit),
-            Op::Return(r) => store::return_goods(&mut tx, &ctx, r)
+            Op::Return(r) => store::return_goods(&mut tx, rules, &ctx, r)
                 .await?
                 .map(Done::Return),
             Op::Redeem(r) => store::redeem(&mut tx, &ctx, r).await?.map(Done::Balance),
@@ -296,13 +304,14 @@ async fn group(
 
 async fn atomic(
     db: &Db,
-    rules: &Rules,
+    env: &Env,
     cache: &mut Cache,
     items: &[Purchase],
     progress: Option<Progress>,
 ) -> Result<Vec<Written<PurchaseReceipt>>, LedgerError> {
+    let rules = &*env.rules;
     let mut tx = Tx::begin(db).await?;
-    let ctx = Ctx::load(&mut tx).await?;
+    let ctx = Ctx::load(&mut tx, rules, env.clock.now()).await?;
     let mut out = Vec::with_capacity(items.len());
     for (ci, chunk) in items.chunks(ATOMIC_CHUNK).enumerate() {
         let refs: Vec<&Purchase> = chunk.iter().collect();
@@ -339,11 +348,11 @@ async fn atomic(
 
 async fn run_month_end(
     db: &Db,
-    rules: &Rules,
+    env: &Env,
     m: Month,
 ) -> Result<Written<MonthEndReport>, LedgerError> {
     let mut tx = Tx::begin(db).await?;
-    let r = month_end::month_end(&mut tx, rules, m).await?;
+    let r = month_end::month_end(&mut tx, &env.rules, env.clock.now(), m).await?;
     tx.commit().await?;
     Ok(r)
 }

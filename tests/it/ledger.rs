@@ -23,12 +23,17 @@ struct Backend {
     schema: Option<(String, String)>,
 }
 
+/// The scenarios' clock: 1 January 2030, after every month they write in or close.
+fn test_clock() -> Clock {
+    Clock::fixed(Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap())
+}
+
 async fn sqlite() -> Backend {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("ledger.db").display());
     let db = Db::open(&url).await.unwrap();
     Backend {
-        ledger: SqlLedger::new(db.clone(), Rules::default()).unwrap(),
+        ledger: SqlLedger::with_clock(db.clone(), Rules::default(), test_clock()).unwrap(),
         db,
         _dir: Some(dir),
         schema: None,
@@ -73,7 +78,7 @@ async fn postgres() -> Option<Backend> {
     let db = Db::Postgres(pool);
     db.migrate().await.unwrap();
     Some(Backend {
-        ledger: SqlLedger::new(db.clone(), Rules::default()).unwrap(),
+        ledger: SqlLedger::with_clock(db.clone(), Rules::default(), test_clock()).unwrap(),
         db,
         _dir: None,
         schema: Some((url, schema)),
@@ -142,7 +147,9 @@ on_both_backends!(
     an_offer_another_instance_stores_shows_within_the_cache_age,
 );
 
+mod cli_trust;
 mod pending;
+mod trust;
 
 // ---------------------------------------------------------------- helpers
 
@@ -1227,8 +1234,10 @@ fn ledger_cli_ingests_all_or_nothing_and_names_the_bad_line() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("cli.db").display());
     let f = |name: &str| fixture("ledger").join(name).display().to_string();
+    // Purchases are checked against the registry: the small fixture one.
+    let data = cli_trust::data_dir(dir.path()).display().to_string();
     let run = |args: &[&str]| {
-        let mut v = vec!["ledger"];
+        let mut v = vec!["--data-dir", data.as_str(), "ledger"];
         v.extend_from_slice(args);
         v.extend_from_slice(&["--database-url", &url]);
         storenet(&v)
@@ -1322,13 +1331,23 @@ async fn sigkilled_ingest_loses_and_doubles_nothing(url: &str, db: &Db) {
     let dir = tempfile::tempdir().unwrap();
     let (files, per_file) = (4, 10_000);
     let expected = crash_fixture(dir.path(), 200, files, per_file);
+    // Purchases are checked against the registry: the small fixture one (outlet 1 is k-market).
+    let data = cli_trust::data_dir(dir.path());
     let cli = |args: &[&str]| {
         let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_storenet"));
-        c.arg("ledger").args(args).args(["--database-url", url]);
+        c.arg("--data-dir").arg(&data).arg("ledger");
+        c.args(args).args(["--database-url", url]);
         c
     };
     let path = |f: &str| dir.path().join(f).display().to_string();
     assert!(cli(&["ingest", &path("cards.csv")])
+        .status()
+        .unwrap()
+        .success());
+    // An empty purchases file imports the registry into the empty database first, as `serve`
+    // would, so that the concurrent ingests below do not all try to.
+    std::fs::write(dir.path().join("none.csv"), format!("{PURCHASES_HEADER}\n")).unwrap();
+    assert!(cli(&["ingest", &path("none.csv")])
         .status()
         .unwrap()
         .success());

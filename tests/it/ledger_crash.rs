@@ -360,6 +360,12 @@ fn a_rules_file_changes_the_points_awarded_and_a_bad_one_is_refused() {
     let second = purchase("p2.csv", 21);
     let toml = write(dir.path(), "r.toml", "cents_per_point = 50\n");
     let json = write(dir.path(), "r.json", r#"{"cents_per_point": 25}"#);
+    // Purchases are checked against the registry (outlet 1 is k-market in the fixture's).
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::copy(fixture("chains.csv"), data.join("chains.csv")).unwrap();
+    std::fs::copy(fixture("outlets_small.csv"), data.join("outlets.csv")).unwrap();
+    let data = data.to_str().unwrap();
     run_ok(&[
         "ledger",
         "--database-url",
@@ -368,6 +374,8 @@ fn a_rules_file_changes_the_points_awarded_and_a_bad_one_is_refused() {
         cards.to_str().unwrap(),
     ]);
     run_ok(&[
+        "--data-dir",
+        data,
         "ledger",
         "--database-url",
         &url,
@@ -377,6 +385,8 @@ fn a_rules_file_changes_the_points_awarded_and_a_bad_one_is_refused() {
         first.to_str().unwrap(),
     ]);
     run_ok(&[
+        "--data-dir",
+        data,
         "ledger",
         "--database-url",
         &url,

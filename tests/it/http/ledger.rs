@@ -275,6 +275,8 @@ on_both_backends!(
     concurrent_clients_writing_to_one_household_lose_no_update,
 );
 
+mod trust;
+
 // ---------------------------------------------------------------- helpers
 
 /// A purchase at outlet 1 (k-market) in October 2026.
@@ -622,10 +624,11 @@ async fn every_write_route_refuses_wrong_roles_and_missing_keys(app: &LedgerApp)
     assert_eq!(app.points(1).await, 135);
 
     // Offers: each key only its own level and target.
-    let store1 = offer("S-1", "store", Some("1"), &[]);
-    let store4 = offer("S-4", "store", Some("4"), &[]);
-    let chain_km = offer("C-KM", "chain", Some("k-market"), &[]);
-    let chain_kr = offer("C-KR", "chain", Some("k-rauta"), &[]);
+    // Retailer and chain keys write ids of their own namespace (issue 18: no id squatting).
+    let store1 = offer("store-1:S-1", "store", Some("1"), &[]);
+    let store4 = offer("store-4:S-4", "store", Some("4"), &[]);
+    let chain_km = offer("chain-k-market:C-KM", "chain", Some("k-market"), &[]);
+    let chain_kr = offer("chain-k-rauta:C-KR", "chain", Some("k-rauta"), &[]);
     let network = offer("N-1", "network", None, &[]);
     for (key, body, want) in [
         (None, &network, StatusCode::UNAUTHORIZED),
