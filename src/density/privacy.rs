@@ -188,6 +188,17 @@ impl Count {
         self.published
     }
 
+    /// The published value moved into `lo..=hi` (each bound only when given): post-processing of
+    /// published figures alone (a band never below a narrower one, never above its row), so it
+    /// reveals nothing the figures did not.
+    pub(crate) fn clamp_published(self, lo: Option<u64>, hi: Option<u64>) -> Count {
+        let published = self.published.map(|v| {
+            let v = lo.map_or(v, |lo| v.max(lo));
+            hi.map_or(v, |hi| v.min(hi))
+        });
+        Count { published, ..self }
+    }
+
     /// What to rank by: the published value (a suppressed figure as 0), so an order shown to
     /// users tells nothing the figures do not.
     pub(crate) fn rank(&self) -> u64 {

@@ -101,11 +101,17 @@ pub(crate) fn row(
     }
     let households = all.households();
     let cardholders = all.cardholders();
+    // Published band figures are made cumulative and at most the row's figure again by clamping
+    // (post-processing of published values only), as perturbation alone would not keep them so.
+    let (mut lo_h, mut lo_c) = (None, None);
     let bands = bands_m
         .iter()
         .zip(&within)
         .map(|(&b, w)| {
-            let (wh, wc) = (w.households(), w.cardholders());
+            let wh = w.households().clamp_published(lo_h, households.shown());
+            let wc = w.cardholders().clamp_published(lo_c, cardholders.shown());
+            lo_h = wh.shown().or(lo_h);
+            lo_c = wc.shown().or(lo_c);
             Band {
                 within_m: b,
                 share_households: Real::share(&wh, &households),
