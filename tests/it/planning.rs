@@ -783,6 +783,72 @@ fn assert_not_certain(what: &str, pairs: &[(Option<u64>, Option<u64>, u64)]) {
     );
 }
 
+/// Issue 18: neighbouring catchments overlapped in slivers (a long grid run was one segment on
+/// one side and several on the other). Topology check: no two catchments overlap, and together
+/// they cover exactly the area of their cells (each cell a quadrilateral of its WGS84 corners).
+#[test]
+fn neighbouring_catchments_share_boundaries_exactly() {
+    use geo::{Area, BooleanOps, BoundingRect, Intersects};
+    let c = ctx();
+    let r = planning::catchments(c, &Filter::default()).unwrap();
+    let fc = planning::catchments_geojson(c, &r).unwrap();
+    let polys: Vec<geo::MultiPolygon<f64>> = fc
+        .features
+        .iter()
+        .map(|f| geo::MultiPolygon::<f64>::try_from(&f.geometry.as_ref().unwrap().value).unwrap())
+        .collect();
+    let rects: Vec<geo::Rect<f64>> = polys.iter().map(|p| p.bounding_rect().unwrap()).collect();
+    let (mut pairs, mut worst) = (0, 0f64);
+    for i in 0..polys.len() {
+        for j in i + 1..polys.len() {
+            if !rects[i].intersects(&rects[j]) {
+                continue;
+            }
+            pairs += 1;
+            let overlap = polys[i].intersection(&polys[j]).unsigned_area();
+            worst = worst.max(overlap);
+        }
+    }
+    assert!(pairs > 100, "{pairs} neighbouring pairs");
+    // Square degrees: 1e-12 is below a hundredth of a square metre in Finland.
+    assert!(
+        worst < 1e-12,
+        "neighbouring catchments overlap by up to {worst:e} deg²"
+    );
+    let total: f64 = polys.iter().map(|p| p.unsigned_area()).sum();
+    let s = c.grid().cell_size_m() as f64;
+    let quad = |x: f64, y: f64| {
+        let p = |dx: f64, dy: f64| {
+            let ll = storenet::crs::to_wgs84(Crs::Tm35Fin, x + dx, y + dy).unwrap();
+            (
+                (ll.lon() * 1e6).round() / 1e6,
+                (ll.lat() * 1e6).round() / 1e6,
+            )
+        };
+        geo::Polygon::new(
+            geo::LineString::from(vec![
+                p(0.0, 0.0),
+                p(s, 0.0),
+                p(s, s),
+                p(0.0, s),
+                p(0.0, 0.0),
+            ]),
+            vec![],
+        )
+        .unsigned_area()
+    };
+    let cells: f64 = c
+        .grid()
+        .cells()
+        .iter()
+        .map(|cell| quad(cell.x as f64, cell.y as f64))
+        .sum();
+    assert!(
+        ((total - cells) / cells).abs() < 1e-9,
+        "catchments cover {total:e} deg², their cells {cells:e}"
+    );
+}
+
 #[test]
 fn whatif_opening_on_an_isolated_cell_does_not_reveal_its_households() {
     let (c, lone) = attack_ctx();
