@@ -77,7 +77,7 @@ pub struct SiteReport {
     pub households_before: Count,
     /// MCLP: households within D after.
     pub households_after: Count,
-    /// Household-weighted mean distance to the nearest outlet before, metres.
+    /// Household-weighted mean distance (rounded to 100 m) to the nearest outlet before, metres.
     pub mean_distance_before_m: Real,
     /// The same after opening the sites.
     pub mean_distance_after_m: Real,
@@ -201,7 +201,16 @@ pub fn suggest_sites(
     for (r, s) in sites.iter_mut().enumerate() {
         s.rank = r + 1;
     }
-    let mean = |s: f64| if hh_all == 0 { 0.0 } else { s / hh_all as f64 };
+    // Means over every household move by (households × metres) / all households when one cell
+    // moves: exact to the millimetre they would let a candidate on an isolated cell tell its
+    // households. Rounded to 100 m, a small group's move is far below the step.
+    let mean = |s: f64| {
+        if hh_all == 0 {
+            0.0
+        } else {
+            (s / hh_all as f64 / 100.0).round() * 100.0
+        }
+    };
     Ok(SiteReport {
         objective: opts.objective,
         p: opts.p,

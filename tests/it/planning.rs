@@ -962,3 +962,33 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn the_cell_key_secret_is_created_once_next_to_the_grid_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = dir.path().join("households_1km.csv");
+    std::fs::copy(fixture("planning/grid_ours.csv"), &grid).unwrap();
+    let key_file = storenet::density::key_file_path(&grid);
+    assert!(!key_file.exists());
+    let figures = |g: &Grid| -> Vec<Option<u64>> {
+        g.cells().iter().map(|c| c.households().shown()).collect()
+    };
+    let first = Grid::load(&grid, &GridOptions::default()).unwrap();
+    let text = std::fs::read_to_string(&key_file).unwrap();
+    assert_eq!(text.len(), 64);
+    assert!(text.chars().all(|c| c.is_ascii_hexdigit()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // Reloading (a restart) keeps the secret, so every figure stays what it was.
+    let again = Grid::load(&grid, &GridOptions::default()).unwrap();
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), text);
+    assert_eq!(figures(&first), figures(&again));
+    // A damaged key file is refused, naming it, rather than silently replaced.
+    std::fs::write(&key_file, "not hex").unwrap();
+    let e = Grid::load(&grid, &GridOptions::default()).unwrap_err();
+    assert!(e.to_string().contains(".cellkey"), "{e}");
+}
