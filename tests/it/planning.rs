@@ -702,12 +702,15 @@ fn catchment_and_gap_areas_are_dissolved_valid_polygons() {
 
 // ---------- differencing attacks (issue 18, section 2) ----------
 
+/// The attack context and, per group, the lone cell's centre and true (households, cardholders).
+type Attack = (PlanContext, Vec<(LonLat, u64, u64)>);
+
 /// Groups for the differencing attacks: at well separated outlets of the fixture registry, a 3×3
 /// block of cells around the outlet (within 2.5 km of it) and one lone cell of 1–9 households
 /// 5 km east, more than 2.5 km from every outlet. Each group is a municipality of its own (its
 /// centre is the outlet). Returns the context and, per group, the lone cell's centre and true
 /// (households, cardholders).
-fn attack_ctx() -> (PlanContext, Vec<(LonLat, u64, u64)>) {
+fn attack_ctx() -> Attack {
     let reg = registry();
     let outlets = reg.outlets();
     let mut picked: Vec<LonLat> = Vec::new();
@@ -908,8 +911,8 @@ fn coverage_total_minus_a_band_does_not_reveal_the_households_beyond_it() {
 }
 
 /// The attack context, built once.
-fn attack() -> &'static (PlanContext, Vec<(LonLat, u64, u64)>) {
-    static A: OnceLock<(PlanContext, Vec<(LonLat, u64, u64)>)> = OnceLock::new();
+fn attack() -> &'static Attack {
+    static A: OnceLock<Attack> = OnceLock::new();
     A.get_or_init(attack_ctx)
 }
 
