@@ -36,6 +36,12 @@ async fn planning_app() -> TestApp {
     let (x, y, h, c) = LONE_CELL;
     csv.push_str(&format!("{x},{y},{h},{c}\n"));
     std::fs::write(data.join("households_1km.csv"), csv).unwrap();
+    // A fixed cell-key secret, so the perturbed figures are the same on every run.
+    std::fs::write(
+        storenet::density::key_file_path(&data.join("households_1km.csv")),
+        storenet::density::KeySecret::public_for_synthetic_grids().to_hex(),
+    )
+    .unwrap();
     std::fs::create_dir_all(data.join("sources")).unwrap();
     std::fs::copy(
         repo_path("data/sources/fi_municipality_centres.csv"),
@@ -318,6 +324,65 @@ async fn density_cells_are_wgs84_squares_and_large_boxes_are_aggregated() {
         shown + 9 * suppressed + slack >= total,
         "{shown} + <10 × {suppressed} < {total}"
     );
+}
+
+/// Issue 18: opening a hypothetical outlet on an isolated cell at bands=0.3 told its households
+/// and cardholders exactly (273,640 → 273,641). Pairs of what-ifs whose difference is the lone
+/// cell alone (open X, then X and the lone cell, for several X): the differences must not all be
+/// exact, as they were.
+#[tokio::test]
+async fn whatif_differences_do_not_reveal_an_isolated_cell() {
+    let app = planning_app().await;
+    let k = key(&app, Role::Planner).await;
+    let ctx = library_ctx(&app);
+    let (x, y, h, c) = LONE_CELL;
+    let lone = storenet::crs::to_wgs84(
+        storenet::crs::Crs::Tm35Fin,
+        x as f64 + 500.0,
+        y as f64 + 500.0,
+    )
+    .unwrap();
+    // Other places to open: centres of well populated cells far from the lone one.
+    let others: Vec<LonLat> = ctx
+        .grid()
+        .cells()
+        .iter()
+        .filter(|c| c.households().shown().is_some_and(|h| h >= 100))
+        .step_by(97)
+        .take(12)
+        .map(|c| c.centre)
+        .collect();
+    assert_eq!(others.len(), 12);
+    let open = |p: &LonLat| json!({ "lat": p.lat(), "lon": p.lon(), "chain": "k-market" });
+    let (mut exact_h, mut exact_c, mut errors) = (0, 0, std::collections::BTreeSet::new());
+    for p in &others {
+        let path = format!("{WHATIF}?bands=0.3");
+        let a = json_ok(
+            &app,
+            Method::POST,
+            &path,
+            &k,
+            Some(json!({ "open": [open(p)] })),
+        )
+        .await;
+        let body = json!({ "open": [open(p), open(&lone)] });
+        let b = json_ok(&app, Method::POST, &path, &k, Some(body)).await;
+        let fig = |v: &Value, f: &str| v["after"]["bands"][0][f].as_i64().unwrap();
+        let dh = fig(&b, "households") - fig(&a, "households");
+        let dc = fig(&b, "cardholders") - fig(&a, "cardholders");
+        exact_h += usize::from(dh == h as i64);
+        exact_c += usize::from(dc == c as i64);
+        errors.insert(dh - h as i64);
+    }
+    assert!(
+        exact_h * 2 < others.len(),
+        "{exact_h} of 12 household differences exact"
+    );
+    assert!(
+        exact_c * 2 < others.len(),
+        "{exact_c} of 12 cardholder differences exact"
+    );
+    assert!(errors.len() >= 3, "errors {errors:?}");
 }
 
 /// Issue 18: two boxes differing by a sliver gave a 2 km block two values (20/32, then 16/25),
