@@ -1,6 +1,7 @@
 //! Loading household grids: ours (`x,y,households,cardholders`) and Statistics Finland's
 //! (`grd_id,xkoord,ykoord,vaesto`, 1 km or 250 m), in EPSG:3067, WGS84 or YKJ.
 
+use super::privacy::{CellKey, KeySecret, Tally};
 use super::{Count, DensityError};
 use crate::crs::{self, Crs};
 use crate::model::{LonLat, MunicipalityCode};
@@ -30,6 +31,10 @@ pub struct GridOptions {
     pub persons_per_household: f64,
     /// Cardholders per household when the grid has none (default [`CARDHOLDERS_PER_HOUSEHOLD`]).
     pub cardholders_per_household: f64,
+    /// The secret the cells' keys derive from; `None` (the default) reads it from the key file
+    /// next to the grid (`<grid>.cellkey`, 64 hex digits), creating that file with a fresh
+    /// random secret (mode 0600) the first time.
+    pub key_secret: Option<KeySecret>,
 }
 
 impl Default for GridOptions {
@@ -39,6 +44,7 @@ impl Default for GridOptions {
             cell_size_m: None,
             persons_per_household: PERSONS_PER_HOUSEHOLD,
             cardholders_per_household: CARDHOLDERS_PER_HOUSEHOLD,
+            key_secret: None,
         }
     }
 }
@@ -52,6 +58,8 @@ pub struct Cell {
     pub y: i64,
     households: u32,
     cardholders: u32,
+    household_key: CellKey,
+    cardholder_key: CellKey,
     /// Municipality code when the grid file carries one.
     pub municipality: Option<MunicipalityCode>,
     /// Centre of the cell, WGS84.
@@ -59,22 +67,28 @@ pub struct Cell {
 }
 
 impl Cell {
-    /// Households in the cell, behind the privacy floor.
+    /// Households in the cell, perturbed and behind the privacy floor.
     pub fn households(&self) -> Count {
-        Count::households(self.households as u64)
+        self.tally().households()
     }
 
-    /// Cardholders in the cell, behind the privacy floor of the cell's households.
+    /// Cardholders in the cell, perturbed and behind the privacy floor.
     pub fn cardholders(&self) -> Count {
-        Count::for_area(self.cardholders as u64, self.households as u64)
+        self.tally().cardholders()
+    }
+
+    /// The cell's counts and keys, to add into the tally of a set of cells.
+    pub fn tally(&self) -> Tally {
+        Tally {
+            households: self.households as u64,
+            cardholders: self.cardholders as u64,
+            household_key: self.household_key,
+            cardholder_key: self.cardholder_key,
+        }
     }
 
     pub(crate) fn hh(&self) -> u64 {
         self.households as u64
-    }
-
-    pub(crate) fn ch(&self) -> u64 {
-        self.cardholders as u64
     }
 }
 
@@ -99,6 +113,8 @@ const ID_COLS: &[&str] = &["grd_id", "nro"];
 
 impl Grid {
     /// Builds a grid from cells (for tests and synthetic instances); zero-household cells dropped.
+    /// The cell keys derive from [`KeySecret::public_for_synthetic_grids`], so its figures'
+    /// perturbations are public: never use it for real households.
     pub fn from_cells(
         cells: impl IntoIterator<Item = (i64, i64, u32, u32)>,
         cell_size_m: u32,
@@ -114,7 +130,8 @@ impl Grid {
                 municipality: None,
             })
             .collect();
-        build(&source, raw, Crs::Tm35Fin, cell_size_m, true)
+        let secret = KeySecret::public_for_synthetic_grids();
+        build(&source, raw, Crs::Tm35Fin, cell_size_m, true, &secret)
     }
 
     /// Loads a grid CSV; see [`GridOptions`]. Errors name file, line and field.
@@ -258,7 +275,11 @@ impl Grid {
             });
         }
         check_range(path, crs, &raw)?;
-        build(path, raw, crs, size, crs == Crs::Tm35Fin)
+        let secret = match &opts.key_secret {
+            Some(s) => s.clone(),
+            None => key_file_secret(path)?,
+        };
+        build(path, raw, crs, size, crs == Crs::Tm35Fin, &secret)
     }
 
     /// The cells, in row-major order (south to north, west to east).
@@ -276,21 +297,76 @@ impl Grid {
         &self.source
     }
 
-    /// Total households, behind the privacy floor.
+    /// Total households, perturbed and behind the privacy floor.
     pub fn total_households(&self) -> Count {
-        Count::households(self.cells.iter().map(Cell::hh).sum())
+        self.cells
+            .iter()
+            .map(Cell::tally)
+            .sum::<Tally>()
+            .households()
     }
 
-    /// Total cardholders, behind the privacy floor.
+    /// Total cardholders, perturbed and behind the privacy floor.
     pub fn total_cardholders(&self) -> Count {
-        let hh = self.cells.iter().map(Cell::hh).sum();
-        Count::for_area(self.cells.iter().map(Cell::ch).sum(), hh)
+        self.cells
+            .iter()
+            .map(Cell::tally)
+            .sum::<Tally>()
+            .cardholders()
     }
 
     /// Column and row index of a cell (easting / size, northing / size).
     pub fn col_row(&self, c: &Cell) -> (i64, i64) {
         let s = self.cell_size_m as i64;
         (c.x.div_euclid(s), c.y.div_euclid(s))
+    }
+}
+
+/// The key file of a grid: `<grid>.cellkey`.
+pub fn key_file_path(grid: &Path) -> PathBuf {
+    let mut p = grid.as_os_str().to_owned();
+    p.push(".cellkey");
+    PathBuf::from(p)
+}
+
+/// Reads the grid's key secret, or creates it (only this process can then read it: mode 0600,
+/// created exclusively so two servers starting at once agree on one secret).
+fn key_file_secret(grid: &Path) -> Result<KeySecret, DensityError> {
+    use std::io::Write;
+    let path = key_file_path(grid);
+    let io = |source| DensityError::Io {
+        path: path.clone(),
+        source,
+    };
+    let read = |path: &Path| -> Result<KeySecret, DensityError> {
+        let text = std::fs::read_to_string(path).map_err(io)?;
+        KeySecret::from_hex(&text).ok_or_else(|| DensityError::BadField {
+            path: path.to_path_buf(),
+            line: 1,
+            field: "cell key secret".into(),
+            reason: "must be 64 hex digits".into(),
+        })
+    };
+    if path.exists() {
+        return read(&path);
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    match opts.open(&path) {
+        Ok(mut f) => {
+            let secret = KeySecret::random();
+            f.write_all(secret.to_hex().as_bytes())
+                .and_then(|()| f.sync_all())
+                .map_err(io)?;
+            Ok(secret)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read(&path),
+        Err(e) => Err(io(e)),
     }
 }
 
@@ -352,6 +428,7 @@ fn build(
     crs: Crs,
     size: u32,
     corners: bool,
+    secret: &KeySecret,
 ) -> Result<Grid, DensityError> {
     let s = size as f64;
     let snapped: Vec<Result<(i64, i64, &Raw), DensityError>> = raw
@@ -409,6 +486,8 @@ fn build(
                 y,
                 households: h,
                 cardholders: c,
+                household_key: secret.cell_key(b'h', x, y),
+                cardholder_key: secret.cell_key(b'c', x, y),
                 municipality: m,
                 centre,
             })

@@ -1,11 +1,18 @@
 //! Household density: grid cells in EPSG:3067 (our 1 km grid or Statistics Finland's own 1 km /
 //! 250 m grid files), and the privacy floor every output goes through.
 
+mod blocks;
 mod grid;
 mod privacy;
 
-pub use grid::{Cell, Grid, GridOptions, CARDHOLDERS_PER_HOUSEHOLD, PERSONS_PER_HOUSEHOLD};
-pub use privacy::{Count, Figure, Real, PRIVACY_FLOOR, SUPPRESSED};
+pub use blocks::{blocks, Block, Blocks};
+pub use grid::{
+    key_file_path, Cell, Grid, GridOptions, CARDHOLDERS_PER_HOUSEHOLD, PERSONS_PER_HOUSEHOLD,
+};
+pub use privacy::{
+    perturbation, CellKey, Count, KeySecret, Real, Tally, MAX_PERTURBATION, PRIVACY_FLOOR,
+    SUPPRESSED,
+};
 
 use std::path::PathBuf;
 

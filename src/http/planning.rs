@@ -1,8 +1,9 @@
 //! Network planning over HTTP: `/v1/planning/…`, for API keys of role `planner` (or `admin`).
 //!
 //! Every route is a thin reader of the request around one [`crate::planning`] function; the
-//! figures are the library's own [`crate::density::Figure`]s, so the privacy floor (`"<10"` for
-//! any figure about fewer than ten households) holds in every answer.
+//! figures are the library's own [`crate::density::Count`]s and [`crate::density::Real`]s, so the
+//! cell-key perturbation and the privacy floor (`"<10"` for any figure about fewer than ten
+//! households) hold in every answer.
 //!
 //! | route | answer |
 //! |---|---|
@@ -36,7 +37,6 @@ use crate::spatial::{Filter, OutletIndex};
 use crate::store::Role;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use utoipa::ToSchema;
 
@@ -359,13 +359,15 @@ async fn start<'r>(
 
 // ---------- density ----------
 
-/// Household density as GeoJSON polygons in WGS84, one per 1 km cell whose centre lies in `bbox`
-/// (all of Finland without one).
+/// Household density as GeoJSON polygons in WGS84: the 1 km cells (or blocks of the national grid)
+/// holding a cell whose centre lies in `bbox` (all of Finland without one), each with the figures
+/// of the whole cell or block, inside the box or not.
 ///
-/// Properties `households` and `cardholders` are numbers, or the string `"<10"` for a cell (or
-/// block) of fewer than ten households. When more than 6,000 cells would be returned, cells are
-/// summed into square blocks of 2, 4, 8… km until they fit; the collection's `cell_m` member
-/// gives the size used. `format=png` draws the density map of the whole grid.
+/// Properties `households` and `cardholders` are perturbed by the cell-key method and read as the
+/// string `"<10"` for a block of fewer than ten. When more than 6,000 cells would be returned,
+/// cells are summed into blocks of 2, 4, 8… km aligned to multiples of their size in EPSG:3067;
+/// the collection's `cell_m` member gives the size used. `format=png` draws the density map of
+/// the whole grid.
 #[utoipa::path(
     tag = "planning",
     params(
@@ -410,34 +412,11 @@ fn density_geojson(
     grid: &Grid,
     bbox: Option<crate::spatial::BBox>,
 ) -> Result<geojson::FeatureCollection, ApiError> {
-    let inside = |c: &&crate::density::Cell| {
-        bbox.is_none_or(|b| {
-            (b.min.lon()..=b.max.lon()).contains(&c.centre.lon())
-                && (b.min.lat()..=b.max.lat()).contains(&c.centre.lat())
-        })
-    };
-    let cells: Vec<&crate::density::Cell> = grid.cells().iter().filter(inside).collect();
-    let size = grid.cell_size_m() as i64;
-    let mut factor = 1i64;
-    let blocks = loop {
-        let mut blocks: BTreeMap<(i64, i64), (u64, u64)> = BTreeMap::new();
-        for c in &cells {
-            let (col, row) = grid.col_row(c);
-            let e = blocks
-                .entry((col.div_euclid(factor), row.div_euclid(factor)))
-                .or_default();
-            e.0 += c.households().raw();
-            e.1 += c.cardholders().raw();
-        }
-        if blocks.len() <= MAX_DENSITY_FEATURES || factor >= 1024 {
-            break blocks;
-        }
-        factor *= 2;
-    };
-    let block_m = size * factor;
-    let mut features = Vec::with_capacity(blocks.len());
-    for ((bc, br), (hh, ch)) in blocks {
-        let (x0, y0) = ((bc * block_m) as f64, (br * block_m) as f64);
+    let b = crate::density::blocks(grid, bbox, MAX_DENSITY_FEATURES);
+    let block_m = b.block_m;
+    let mut features = Vec::with_capacity(b.blocks.len());
+    for block in b.blocks {
+        let (x0, y0) = (block.x as f64, block.y as f64);
         let (x1, y1) = (x0 + block_m as f64, y0 + block_m as f64);
         let ring = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
             .iter()
@@ -449,8 +428,8 @@ fn density_geojson(
             .collect::<Result<Vec<_>, _>>()?;
         let mut props = serde_json::Map::new();
         let v = |f: Count| serde_json::to_value(f).unwrap_or_default();
-        props.insert("households".into(), v(Count::households(hh)));
-        props.insert("cardholders".into(), v(Count::for_area(ch, hh)));
+        props.insert("households".into(), v(block.households));
+        props.insert("cardholders".into(), v(block.cardholders));
         features.push(geojson::Feature {
             geometry: Some(geojson::Geometry::new(geojson::Value::Polygon(vec![ring]))),
             properties: Some(props),

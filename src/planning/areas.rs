@@ -196,8 +196,31 @@ pub(crate) fn area2(ring: &[(i64, i64)]) -> i64 {
         .sum()
 }
 
+/// A ring with every grid corner it passes through, not only those where it turns.
+///
+/// A straight run of grid edges is straight in EPSG:3067 but not in WGS84: drawn as one segment
+/// it cuts across the corners its neighbour's ring keeps, and neighbouring areas overlap in thin
+/// slivers (issue 18). With every corner kept, two areas sharing a boundary share its vertices
+/// exactly, so they meet without overlap or gap.
+pub(crate) fn with_every_corner(ring: &[(i64, i64)]) -> Vec<(i64, i64)> {
+    let mut out = Vec::with_capacity(ring.len());
+    for w in ring.windows(2) {
+        let (dc, dr) = ((w[1].0 - w[0].0).signum(), (w[1].1 - w[0].1).signum());
+        let mut v = w[0];
+        while v != w[1] {
+            out.push(v);
+            v = (v.0 + dc, v.1 + dr);
+        }
+    }
+    if let Some(&last) = ring.last() {
+        out.push(last);
+    }
+    out
+}
+
 /// Cells dissolved into their outline (see [`dissolve`]), as one MultiPolygon in WGS84: one
-/// polygon per 4-connected component, holes included, no internal edges.
+/// polygon per 4-connected component, holes included, no internal edges, every grid corner on
+/// the boundary kept (see [`with_every_corner`]).
 pub(crate) fn dissolved_multipolygon(
     grid: &Grid,
     cells: &[usize],
@@ -212,7 +235,8 @@ pub(crate) fn dissolved_multipolygon(
         .map(|poly| {
             poly.iter()
                 .map(|ring| {
-                    ring.iter()
+                    with_every_corner(ring)
+                        .iter()
                         .map(|&(c, r)| wgs84(c as f64 * s, r as f64 * s))
                         .collect::<Result<Vec<_>, _>>()
                 })

@@ -2,7 +2,7 @@
 
 use super::areas::{dissolved_multipolygon, Region};
 use super::{describe, sphere, weighted_quantile, PlanContext, PlanError};
-use crate::density::{Count, Real};
+use crate::density::{Count, Real, Tally};
 use crate::model::{ChainId, LonLat, OutletId};
 use crate::spatial::Filter;
 use serde::Serialize;
@@ -52,24 +52,24 @@ pub fn catchments(ctx: &PlanContext, filter: &Filter) -> Result<CatchmentReport,
         return Err(PlanError::NoOutlets(describe(filter)));
     }
     let near = ctx.assign(&outlets.iter().map(|o| o.location).collect::<Vec<_>>());
-    // Per outlet: cells, households, cardholders, (distance, households) of each cell.
-    type Acc = (usize, u64, u64, Vec<(f64, u64)>);
-    let mut acc: Vec<Acc> = vec![(0, 0, 0, Vec::new()); outlets.len()];
+    // Per outlet: cells, their tally, (distance, households) of each cell.
+    type Acc = (usize, Tally, Vec<(f64, u64)>);
+    let mut acc: Vec<Acc> = vec![(0, Tally::default(), Vec::new()); outlets.len()];
     let mut cell_owner = Vec::with_capacity(near.len());
     for (c, n) in ctx.grid().cells().iter().zip(&near) {
         // The selection is not empty, so every cell has a nearest outlet.
         let Some(n) = n else { continue };
         let a = &mut acc[n.site as usize];
         a.0 += 1;
-        a.1 += c.hh();
-        a.2 += c.ch();
-        a.3.push((sphere::metres_from_dot(n.dot), c.hh()));
+        a.1 += c.tally();
+        a.2.push((sphere::metres_from_dot(n.dot), c.hh()));
         cell_owner.push(n.site);
     }
     let mut rows: Vec<CatchmentRow> = outlets
         .iter()
         .zip(acc)
-        .map(|(o, (cells, hh, ch, d))| {
+        .map(|(o, (cells, t, d))| {
+            let hh = t.hh();
             let med = weighted_quantile(d.clone(), 0.5).unwrap_or(0.0);
             let p90 = weighted_quantile(d, 0.9).unwrap_or(0.0);
             CatchmentRow {
@@ -78,8 +78,8 @@ pub fn catchments(ctx: &PlanContext, filter: &Filter) -> Result<CatchmentReport,
                 chain: o.chain.clone(),
                 location: o.location,
                 cells,
-                households: Count::households(hh),
-                cardholders: Count::for_area(ch, hh),
+                households: t.households(),
+                cardholders: t.cardholders(),
                 median_m: Real::for_area(med, hh),
                 p90_m: Real::for_area(p90, hh),
             }
@@ -88,8 +88,8 @@ pub fn catchments(ctx: &PlanContext, filter: &Filter) -> Result<CatchmentReport,
     let owner_ids = outlets.iter().map(|o| o.id).collect();
     rows.sort_by(|a, b| {
         b.households
-            .raw()
-            .cmp(&a.households.raw())
+            .rank()
+            .cmp(&a.households.rank())
             .then(a.outlet.cmp(&b.outlet))
     });
     Ok(CatchmentReport {

@@ -2,7 +2,7 @@
 
 use super::nearest::Nearest;
 use super::{check_radius, describe, sphere, PlanContext, PlanError};
-use crate::density::{Count, Real};
+use crate::density::{Count, Real, Tally};
 use crate::model::{Category, LonLat};
 use crate::spatial::Filter;
 use serde::Serialize;
@@ -76,40 +76,49 @@ pub(crate) fn check_bands(bands_m: &[f64]) -> Result<Vec<f64>, PlanError> {
     Ok(v)
 }
 
-/// Builds one row from (households, cardholders, distance) of its cells.
+/// Builds one row from (tally, distance) of its cells. Every count is the published figure of a
+/// set of cells (the row's cells, those within a band), and shares are ratios of published
+/// counts, so the row carries no figure the cell-key method has not perturbed.
 pub(crate) fn row(
     key: String,
     label: String,
     outlets: usize,
-    cells: impl Iterator<Item = (u64, u64, f64)>,
+    cells: impl Iterator<Item = (Tally, f64)>,
     bands_m: &[f64],
 ) -> CoverageRow {
-    let mut hh = 0u64;
-    let mut ch = 0u64;
-    let mut within = vec![(0u64, 0u64); bands_m.len()];
+    let mut all = Tally::default();
+    let mut within = vec![Tally::default(); bands_m.len()];
     let mut dists = Vec::new();
-    for (h, c, d) in cells {
-        hh += h;
-        ch += c;
-        dists.push((d, h));
+    for (t, d) in cells {
+        all += t;
+        dists.push((d, t.hh()));
         // Bands are ascending: the first that holds d and every later one count the cell.
         if let Some(first) = bands_m.iter().position(|&b| d <= b) {
             for w in &mut within[first..] {
-                w.0 += h;
-                w.1 += c;
+                *w += t;
             }
         }
     }
-    let share = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    let households = all.households();
+    let cardholders = all.cardholders();
+    // Published band figures are made cumulative and at most the row's figure again by clamping
+    // (post-processing of published values only), as perturbation alone would not keep them so.
+    let (mut lo_h, mut lo_c) = (None, None);
     let bands = bands_m
         .iter()
         .zip(&within)
-        .map(|(&b, &(wh, wc))| Band {
-            within_m: b,
-            households: Count::households(wh),
-            cardholders: Count::for_area(wc, wh),
-            share_households: Real::for_area(share(wh, hh), wh.min(hh)),
-            share_cardholders: Real::for_area(share(wc, ch), wh.min(hh)),
+        .map(|(&b, w)| {
+            let wh = w.households().clamp_published(lo_h, households.shown());
+            let wc = w.cardholders().clamp_published(lo_c, cardholders.shown());
+            lo_h = wh.shown().or(lo_h);
+            lo_c = wc.shown().or(lo_c);
+            Band {
+                within_m: b,
+                share_households: Real::share(&wh, &households),
+                share_cardholders: Real::share(&wc, &cardholders),
+                households: wh,
+                cardholders: wc,
+            }
         })
         .collect();
     let median = super::weighted_quantile(dists, 0.5).unwrap_or(f64::INFINITY);
@@ -117,9 +126,9 @@ pub(crate) fn row(
         key,
         label,
         outlets,
-        households: Count::households(hh),
-        cardholders: Count::for_area(ch, hh),
-        median_m: Real::for_area(median, hh),
+        households,
+        cardholders,
+        median_m: Real::for_area(median, all.hh()),
         bands,
     }
 }
@@ -148,10 +157,7 @@ pub fn coverage(
             key,
             label,
             locs.len(),
-            cells
-                .iter()
-                .zip(&near)
-                .map(|(c, n)| (c.hh(), c.ch(), dist(n))),
+            cells.iter().zip(&near).map(|(c, n)| (c.tally(), dist(n))),
             &bands_m,
         );
         (r, near)
@@ -180,13 +186,10 @@ pub fn coverage(
         .into_iter()
         .map(|(k, locs)| set_row(k.to_string(), k.to_string(), locs).0)
         .collect();
-    let mut per_muni: BTreeMap<Option<crate::model::MunicipalityCode>, Vec<(u64, u64, f64)>> =
+    let mut per_muni: BTreeMap<Option<crate::model::MunicipalityCode>, Vec<(Tally, f64)>> =
         BTreeMap::new();
     for ((c, n), m) in cells.iter().zip(&near).zip(ctx.municipalities()) {
-        per_muni
-            .entry(*m)
-            .or_default()
-            .push((c.hh(), c.ch(), dist(n)));
+        per_muni.entry(*m).or_default().push((c.tally(), dist(n)));
     }
     let by_municipality = per_muni
         .into_iter()

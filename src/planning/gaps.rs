@@ -2,7 +2,7 @@
 
 use super::areas::{components, dissolved_multipolygon, Connectivity};
 use super::{check_radius, describe, sphere, PlanContext, PlanError};
-use crate::density::{Count, Real};
+use crate::density::{Count, Real, Tally};
 use crate::model::{LonLat, OutletId};
 use crate::spatial::Filter;
 use serde::Serialize;
@@ -72,8 +72,8 @@ pub fn gaps(
     let mut gaps: Vec<Gap> = components(ctx.grid(), &far, connectivity)
         .into_iter()
         .map(|r| {
-            let hh: u64 = r.cells.iter().map(|&i| cells[i].hh()).sum();
-            let ch: u64 = r.cells.iter().map(|&i| cells[i].ch()).sum();
+            let t: Tally = r.cells.iter().map(|&i| cells[i].tally()).sum();
+            let hh = t.hh();
             let mut v = [0.0; 3];
             for &i in &r.cells {
                 let w = cells[i].hh() as f64;
@@ -92,8 +92,8 @@ pub fn gaps(
             Gap {
                 rank: 0,
                 cells: r.cells.len(),
-                households: Count::households(hh),
-                cardholders: Count::for_area(ch, hh),
+                households: t.households(),
+                cardholders: t.cardholders(),
                 centre,
                 nearest_outlet: outlets[n.0].id,
                 nearest_outlet_name: outlets[n.0].name.clone(),
@@ -104,19 +104,20 @@ pub fn gaps(
         .collect();
     gaps.sort_by(|a, b| {
         b.households
-            .raw()
-            .cmp(&a.households.raw())
+            .rank()
+            .cmp(&a.households.rank())
             .then(a.members[0].cmp(&b.members[0]))
     });
     for (k, g) in gaps.iter_mut().enumerate() {
         g.rank = k + 1;
     }
-    let total = gaps.iter().map(|g| g.households.raw()).sum();
+    // All gap cells together are one set with its own key.
+    let total: Tally = far.iter().map(|&i| cells[i].tally()).sum();
     Ok(GapReport {
         selection: describe(filter),
         distance_m,
         connectivity,
-        households: Count::households(total),
+        households: total.households(),
         gaps,
     })
 }

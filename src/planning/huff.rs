@@ -1,7 +1,7 @@
 //! Huff gravity model: households shop at each outlet with probability ∝ attractiveness / d^λ.
 
 use super::{bad, check_radius, describe, sphere, Competitor, PlanContext, PlanError};
-use crate::density::{Count, Real};
+use crate::density::{CellKey, Count, Real, Tally};
 use crate::model::{Chain, ChainId, MunicipalityCode, OutletId};
 use crate::spatial::Filter;
 use rayon::prelude::*;
@@ -62,8 +62,9 @@ pub struct HuffOutlet {
     pub chain: ChainId,
     /// Attractiveness used.
     pub attractiveness: f64,
-    /// Expected households shopping there.
-    pub expected_households: Real,
+    /// Expected households shopping there, rounded and perturbed with the key of the cells in
+    /// its reach.
+    pub expected_households: Count,
 }
 
 /// Market share in one municipality.
@@ -163,15 +164,18 @@ pub fn huff(
             v
         })
         .collect();
-    let mut expected = vec![0f64; units.len()];
-    let mut areas: BTreeMap<Option<MunicipalityCode>, (u64, f64, f64)> = BTreeMap::new();
-    let (mut hh_all, mut ours_all) = (0u64, 0f64);
+    // Per outlet: expected households and the key of the cells in its reach.
+    let mut expected = vec![(0f64, CellKey::default()); units.len()];
+    let mut areas: BTreeMap<Option<MunicipalityCode>, (Tally, f64, f64)> = BTreeMap::new();
+    let (mut all, mut ours_all) = (Tally::default(), 0f64);
     for ((v, c), m) in per_cell.iter().zip(cells).zip(ctx.municipalities()) {
         let a = areas.entry(*m).or_default();
-        a.0 += c.hh();
-        hh_all += c.hh();
+        a.0 += c.tally();
+        all += c.tally();
         for &(s, e) in v {
-            expected[s as usize] += e;
+            let x = &mut expected[s as usize];
+            x.0 += e;
+            x.1 += c.tally().household_key;
             if (s as usize) < ours {
                 a.1 += e;
                 ours_all += e;
@@ -180,6 +184,9 @@ pub fn huff(
             }
         }
     }
+    // Expected households are sums of cells' households weighted by shopping probabilities: they
+    // go through the cell-key table like counts (rounded), with the key of the cells they sum.
+    let magnitude = |e: f64, key: CellKey| Count::households(e.round().max(0.0) as u64, key);
     let mut rows: Vec<HuffOutlet> = outlets
         .iter()
         .enumerate()
@@ -188,33 +195,33 @@ pub fn huff(
             name: o.name.clone(),
             chain: o.chain.clone(),
             attractiveness: attr[i],
-            expected_households: Real::for_area(expected[i], expected[i].floor() as u64),
+            expected_households: magnitude(expected[i].0, expected[i].1),
         })
         .collect();
-    rows.sort_by(|a, b| {
-        b.expected_households
-            .raw()
-            .total_cmp(&a.expected_households.raw())
-    });
-    let share = |x: f64, n: u64| if n == 0 { 0.0 } else { x / n as f64 };
+    rows.sort_by_key(|r| std::cmp::Reverse(r.expected_households.rank()));
+    // Shares are ratios of published figures; the area's key perturbs the numerators too, mixed
+    // with their own (different) values.
     let areas = areas
         .into_iter()
-        .map(|(m, (hh, o, c))| HuffArea {
-            municipality: m.map_or_else(|| "-".into(), |m| m.to_string()),
-            name: m
-                .and_then(|m| ctx.municipality_name(m))
-                .unwrap_or("")
-                .to_string(),
-            households: Count::households(hh),
-            share: Real::for_area(share(o, hh), hh),
-            competitor_share: Real::for_area(share(c, hh), hh),
+        .map(|(m, (t, o, c))| {
+            let households = t.households();
+            HuffArea {
+                municipality: m.map_or_else(|| "-".into(), |m| m.to_string()),
+                name: m
+                    .and_then(|m| ctx.municipality_name(m))
+                    .unwrap_or("")
+                    .to_string(),
+                share: Real::share(&magnitude(o, t.household_key), &households),
+                competitor_share: Real::share(&magnitude(c, t.cardholder_key), &households),
+                households,
+            }
         })
         .collect();
     Ok(HuffReport {
         selection: describe(filter),
         lambda: opts.lambda,
         competitors: opts.competitors.len(),
-        share: Real::for_area(share(ours_all, hh_all), hh_all),
+        share: Real::share(&magnitude(ours_all, all.household_key), &all.households()),
         outlets: rows,
         areas,
     })

@@ -199,18 +199,23 @@ where
     // Heat layer, over blocks of `block_cells` cells.
     let grid = ctx.grid();
     let s = grid.cell_size_m() as i64 * block_cells;
-    let mut blocks: BTreeMap<(i64, i64), (u64, f64, bool)> = BTreeMap::new();
+    let mut tallies: BTreeMap<(i64, i64), (crate::density::Tally, f64, bool)> = BTreeMap::new();
     for (i, c) in grid.cells().iter().enumerate() {
-        let b = blocks
+        let b = tallies
             .entry((c.x.div_euclid(s), c.y.div_euclid(s)))
-            .or_insert((0, f64::INFINITY, false));
-        b.0 += c.hh();
+            .or_insert((Default::default(), f64::INFINITY, false));
+        b.0 += c.tally();
         match &spec.heat {
             Heat::Distance(d) => b.1 = b.1.min(d.get(i).copied().unwrap_or(f64::INFINITY)),
             Heat::Gaps(g) => b.2 |= g.get(i).copied().unwrap_or(false),
             Heat::Density => {}
         }
     }
+    // Density colours follow the published (perturbed, floored) figures of the blocks.
+    let blocks: BTreeMap<(i64, i64), (u64, f64, bool)> = tallies
+        .into_iter()
+        .map(|(k, (t, d, g))| (k, (t.households().shown().unwrap_or(0), d, g)))
+        .collect();
     let colour = |&(hh, d, gap): &(u64, f64, bool)| -> RGBColor {
         match &spec.heat {
             Heat::Density => DENSITY_BINS

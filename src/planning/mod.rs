@@ -2,7 +2,8 @@
 //! what-if open/close, site suggestion (maximal covering, p-median) and Huff market share.
 //!
 //! Every analysis is a library function returning a serialisable report whose household figures
-//! are [`crate::density::Figure`]s, so the privacy floor holds in every output. Distances are
+//! are [`crate::density::Count`]s (and [`crate::density::Real`]s) of sets of cells, published
+//! through the cell-key method and the privacy floor (see `density::privacy`). Distances are
 //! great-circle metres on the sphere of [`sphere::EARTH_RADIUS_M`] (see [`sphere`] for the error
 //! against the ellipsoid). Work is spread over cores with rayon.
 

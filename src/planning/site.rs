@@ -6,7 +6,7 @@ mod solve;
 pub use solve::{mclp, mclp_brute_force, p_median, p_median_brute_force, SiteInstance, Solution};
 
 use super::{bad, check_radius, sphere, PlanContext, PlanError};
-use crate::density::{Count, Real};
+use crate::density::{Count, Real, Tally};
 use crate::model::LonLat;
 use crate::spatial::Filter;
 use serde::Serialize;
@@ -77,7 +77,7 @@ pub struct SiteReport {
     pub households_before: Count,
     /// MCLP: households within D after.
     pub households_after: Count,
-    /// Household-weighted mean distance to the nearest outlet before, metres.
+    /// Household-weighted mean distance (rounded to 100 m) to the nearest outlet before, metres.
     pub mean_distance_before_m: Real,
     /// The same after opening the sites.
     pub mean_distance_after_m: Real,
@@ -154,9 +154,9 @@ pub fn suggest_sites(
     let chosen_units: Vec<_> = sol.chosen.iter().map(|&k| cand_units[k]).collect();
     let idx = super::nearest::NearestIndex::new(chosen_units);
     let new_near = idx.assign(units);
-    let mut per_site = vec![0u64; sol.chosen.len()];
-    let (mut hh_all, mut before_in, mut after_in, mut dsum_before, mut dsum_after) =
-        (0u64, 0u64, 0u64, 0f64, 0f64);
+    let mut per_site = vec![Tally::default(); sol.chosen.len()];
+    let (mut before_in, mut after_in) = (Tally::default(), Tally::default());
+    let (mut hh_all, mut dsum_before, mut dsum_after) = (0u64, 0f64, 0f64);
     for (i, c) in cells.iter().enumerate() {
         let w = c.hh();
         hh_all += w;
@@ -164,10 +164,10 @@ pub fn suggest_sites(
         let new = new_near[i].map_or(-1.0, |n| n.dot);
         let best = old.max(new);
         if old >= min_dot {
-            before_in += w;
+            before_in += c.tally();
         }
         if best >= min_dot {
-            after_in += w;
+            after_in += c.tally();
         }
         let far = sphere::metres_from_dot(-1.0);
         dsum_before += w as f64
@@ -183,7 +183,7 @@ pub fn suggest_sites(
                 Objective::PMedian => n.dot > old,
             };
             if gains {
-                per_site[n.site as usize] += w;
+                per_site[n.site as usize] += c.tally();
             }
         }
     }
@@ -191,25 +191,34 @@ pub fn suggest_sites(
         .chosen
         .iter()
         .zip(&per_site)
-        .map(|(&k, &h)| SuggestedSite {
+        .map(|(&k, h)| SuggestedSite {
             rank: 0,
             location: candidates[k],
-            households: Count::households(h),
+            households: h.households(),
         })
         .collect();
-    sites.sort_by_key(|s| std::cmp::Reverse(s.households.raw()));
+    sites.sort_by_key(|s| std::cmp::Reverse(s.households.rank()));
     for (r, s) in sites.iter_mut().enumerate() {
         s.rank = r + 1;
     }
-    let mean = |s: f64| if hh_all == 0 { 0.0 } else { s / hh_all as f64 };
+    // Means over every household move by (households × metres) / all households when one cell
+    // moves: exact to the millimetre they would let a candidate on an isolated cell tell its
+    // households. Rounded to 100 m, a small group's move is far below the step.
+    let mean = |s: f64| {
+        if hh_all == 0 {
+            0.0
+        } else {
+            (s / hh_all as f64 / 100.0).round() * 100.0
+        }
+    };
     Ok(SiteReport {
         objective: opts.objective,
         p: opts.p,
         distance_m: opts.distance_m,
         existing_outlets: locs.len(),
         candidates: candidates.len(),
-        households_before: Count::households(before_in),
-        households_after: Count::households(after_in),
+        households_before: before_in.households(),
+        households_after: after_in.households(),
         mean_distance_before_m: Real::for_area(mean(dsum_before), hh_all),
         mean_distance_after_m: Real::for_area(mean(dsum_after), hh_all),
         sites,

@@ -3,7 +3,7 @@
 
 use super::coverage::{check_bands, row, CoverageRow};
 use super::{bad, describe, sphere, PlanContext, PlanError};
-use crate::density::Count;
+use crate::density::{Count, Tally};
 use crate::model::{ChainId, LonLat, OutletId};
 use crate::spatial::Filter;
 use serde::Serialize;
@@ -121,7 +121,7 @@ pub fn what_if(
         cells
             .iter()
             .zip(&near_before)
-            .map(|(c, n)| (c.hh(), c.ch(), dist(n))),
+            .map(|(c, n)| (c.tally(), dist(n))),
         &bands_m,
     );
     let after = row(
@@ -131,53 +131,57 @@ pub fn what_if(
         cells
             .iter()
             .zip(&near_after)
-            .map(|(c, n)| (c.hh(), c.ch(), dist(n))),
+            .map(|(c, n)| (c.tally(), dist(n))),
         &bands_m,
     );
-    // (before, after, gained, lost) per site.
-    let mut acc = vec![(0u64, 0u64, 0u64, 0u64); locs.len()];
+    // Per site, the sets of cells (as tallies): before, after, gained, lost. Each is published on
+    // its own through the cell-key method, like every other figure; a closed outlet's `after` is
+    // the empty set, so it reads 0.
+    let mut acc = vec![[Tally::default(); 4]; locs.len()];
     for ((c, b), a) in cells.iter().zip(&near_before).zip(&near_after) {
-        let w = c.hh();
+        let t = c.tally();
         let b = b.map(|n| n.site as usize);
         let a = a.map(|n| after_idx[n.site as usize]);
         if let Some(b) = b {
-            acc[b].0 += w;
+            acc[b][0] += t;
         }
         if let Some(a) = a {
-            acc[a].1 += w;
+            acc[a][1] += t;
         }
         if a != b {
             if let Some(b) = b {
-                acc[b].3 += w;
+                acc[b][3] += t;
             }
             if let Some(a) = a {
-                acc[a].2 += w;
+                acc[a][2] += t;
             }
         }
     }
     let mut changes: Vec<(u64, OutletChange)> = names
         .into_iter()
         .zip(acc)
-        .filter(|((id, _, _), (_, _, g, l))| {
-            *g > 0 || *l > 0 || id.is_none() || id.is_some_and(|i| closed.contains(&i))
+        .filter(|((id, _, _), [_, _, g, l])| {
+            g.hh() > 0 || l.hh() > 0 || id.is_none() || id.is_some_and(|i| closed.contains(&i))
         })
-        .map(|((id, name, chain), (b, a, g, l))| {
+        .map(|((id, name, chain), [b, a, g, l])| {
             let status = match id {
                 None => "opened",
                 Some(i) if closed.contains(&i) => "closed",
                 Some(_) => "kept",
             };
+            let (gained, lost): (Count, Count) = (g.households(), l.households());
             (
-                g.max(l),
+                // Ranked by the published figures, so the order tells nothing they do not.
+                gained.shown().unwrap_or(0).max(lost.shown().unwrap_or(0)),
                 OutletChange {
                     outlet: id,
                     name,
                     chain,
                     status,
-                    households_before: Count::households(b),
-                    households_after: Count::households(a),
-                    gained: Count::households(g),
-                    lost: Count::households(l),
+                    households_before: b.households(),
+                    households_after: a.households(),
+                    gained,
+                    lost,
                 },
             )
         })
