@@ -58,7 +58,9 @@ keys[admin]="$(key --role admin)"
 keys[planner]="$(key --role planner)"
 keys[retailer]="$(key --role retailer --outlet 1)"
 keys[chain]="$(key --role chain --chain k-market)"
-keys[household]="$(key --role household --household hh-fuzz-1)"
+# A household key must name an enrolled household: enrol the demo sample's cards first.
+"$bin" ledger ingest --database-url "$db" "$repo/data/ledger/cards.csv" >/dev/null
+keys[household]="$(key --role household --household 100001)"
 
 # The bundled data, but the household grid cut to a 40 km × 30 km box around Helsinki (about
 # 1,200 cells): the planning routes then answer in well under a second even in a debug build, so
