@@ -4,6 +4,7 @@
 mod blocks;
 mod grid;
 mod privacy;
+pub mod secret;
 
 pub use blocks::{blocks, Block, Blocks};
 pub use grid::{
