@@ -22,7 +22,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use storenet::density::{Grid, GridOptions};
+use storenet::density::{Grid, GridOptions, KeySecret};
 use storenet::model::LonLat;
 use storenet::planning::nearest::NearestIndex;
 use storenet::planning::site::{mclp, SiteInstance};
@@ -49,7 +49,11 @@ fn data() -> (Grid, Registry, &'static str) {
     let r = repo();
     let grid_path = r.join("data/households_1km.csv");
     if grid_path.exists() && r.join("data/outlets.csv").exists() {
-        let g = Grid::load(&grid_path, &GridOptions::default()).unwrap();
+        let g = Grid::load(
+            &grid_path,
+            &GridOptions::new(KeySecret::public_for_synthetic_grids()),
+        )
+        .unwrap();
         let reg = registry::load_dir(&r.join("data")).unwrap();
         return (g, reg, BUNDLED);
     }

@@ -118,6 +118,15 @@ impl Db {
         Ok(db)
     }
 
+    /// Closes every connection (waiting for those in use), so a one-shot command leaves no
+    /// SQLite WAL behind it and no PostgreSQL session open.
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+
     /// Runs the embedded migrations of this backend.
     pub async fn migrate(&self) -> Result<(), DbError> {
         match self {

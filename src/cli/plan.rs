@@ -2,7 +2,8 @@
 //! household grid; tables on the terminal, CSV and GeoJSON in --out, a map with --map.
 
 use crate::crs::Crs;
-use crate::density::{Grid, GridOptions};
+use crate::db::Db;
+use crate::density::{secret, Grid, GridOptions, KeySecret};
 use crate::model::{Category, ChainId, LonLat, OutletId};
 use crate::planning::map::{self, Heat, MapSpec, Mark};
 use crate::planning::output::{self, write_atomic, Table};
@@ -88,6 +89,10 @@ pub struct PlanArgs {
     /// Draw a map (.png or .svg).
     #[arg(long)]
     pub map: Option<PathBuf>,
+    /// Database holding the secret every figure is perturbed with (created there on first use):
+    /// the server's, so the figures here are the ones the API publishes.
+    #[arg(long, env = "STORENET_DATABASE_URL", default_value = crate::db::DEFAULT_URL)]
+    pub database_url: String,
 }
 
 /// Site objective on the command line.
@@ -164,13 +169,35 @@ fn emit_json(out: Option<&Path>, name: &str, v: &impl serde::Serialize) -> anyho
     Ok(())
 }
 
+/// The cell-key secret of the database at `url`, created there if it has none yet.
+fn key_secret(url: &str) -> anyhow::Result<KeySecret> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let shown = crate::db::redact(url);
+    rt.block_on(async {
+        let db = Db::open(url)
+            .await
+            .with_context(|| format!("opening {shown} for the planning secret"))?;
+        let secret = secret::load_or_create(&db).await.with_context(|| {
+            format!(
+                "no planning figures without the secret they are perturbed with, and it could not \
+                 be read from or created in {shown}"
+            )
+        });
+        db.close().await;
+        secret
+    })
+}
+
 /// Runs `storenet plan`.
 pub fn run(data_dir: &Path, a: PlanArgs) -> anyhow::Result<()> {
     let pb = step("loading outlets and the household grid");
     let registry = Arc::new(crate::registry::load_dir(data_dir)?);
     let opts = GridOptions {
         crs: a.grid_crs.map(Crs::from_epsg).transpose()?,
-        ..GridOptions::default()
+        ..GridOptions::new(key_secret(&a.database_url)?)
     };
     let grid_path = a
         .grid

@@ -31,20 +31,22 @@ pub struct GridOptions {
     pub persons_per_household: f64,
     /// Cardholders per household when the grid has none (default [`CARDHOLDERS_PER_HOUSEHOLD`]).
     pub cardholders_per_household: f64,
-    /// The secret the cells' keys derive from; `None` (the default) reads it from the key file
-    /// next to the grid (`<grid>.cellkey`, 64 hex digits), creating that file with a fresh
-    /// random secret (mode 0600) the first time.
-    pub key_secret: Option<KeySecret>,
+    /// The secret the cells' keys derive from: the database's
+    /// ([`crate::density::secret::load_or_create`]) for every grid whose figures are published.
+    pub key_secret: KeySecret,
 }
 
-impl Default for GridOptions {
-    fn default() -> Self {
+impl GridOptions {
+    /// The defaults, with the cells' keys derived from `key_secret`. There is no default secret:
+    /// a grid loaded with one anyone can compute would publish figures whose noise anyone can
+    /// take off.
+    pub fn new(key_secret: KeySecret) -> Self {
         GridOptions {
             crs: None,
             cell_size_m: None,
             persons_per_household: PERSONS_PER_HOUSEHOLD,
             cardholders_per_household: CARDHOLDERS_PER_HOUSEHOLD,
-            key_secret: None,
+            key_secret,
         }
     }
 }
@@ -275,11 +277,7 @@ impl Grid {
             });
         }
         check_range(path, crs, &raw)?;
-        let secret = match &opts.key_secret {
-            Some(s) => s.clone(),
-            None => key_file_secret(path)?,
-        };
-        build(path, raw, crs, size, crs == Crs::Tm35Fin, &secret)
+        build(path, raw, crs, size, crs == Crs::Tm35Fin, &opts.key_secret)
     }
 
     /// The cells, in row-major order (south to north, west to east).
@@ -319,54 +317,6 @@ impl Grid {
     pub fn col_row(&self, c: &Cell) -> (i64, i64) {
         let s = self.cell_size_m as i64;
         (c.x.div_euclid(s), c.y.div_euclid(s))
-    }
-}
-
-/// The key file of a grid: `<grid>.cellkey`.
-pub fn key_file_path(grid: &Path) -> PathBuf {
-    let mut p = grid.as_os_str().to_owned();
-    p.push(".cellkey");
-    PathBuf::from(p)
-}
-
-/// Reads the grid's key secret, or creates it (only this process can then read it: mode 0600,
-/// created exclusively so two servers starting at once agree on one secret).
-fn key_file_secret(grid: &Path) -> Result<KeySecret, DensityError> {
-    use std::io::Write;
-    let path = key_file_path(grid);
-    let io = |source| DensityError::Io {
-        path: path.clone(),
-        source,
-    };
-    let read = |path: &Path| -> Result<KeySecret, DensityError> {
-        let text = std::fs::read_to_string(path).map_err(io)?;
-        KeySecret::from_hex(&text).ok_or_else(|| DensityError::BadField {
-            path: path.to_path_buf(),
-            line: 1,
-            field: "cell key secret".into(),
-            reason: "must be 64 hex digits".into(),
-        })
-    };
-    if path.exists() {
-        return read(&path);
-    }
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    match opts.open(&path) {
-        Ok(mut f) => {
-            let secret = KeySecret::random();
-            f.write_all(secret.to_hex().as_bytes())
-                .and_then(|()| f.sync_all())
-                .map_err(io)?;
-            Ok(secret)
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read(&path),
-        Err(e) => Err(io(e)),
     }
 }
 

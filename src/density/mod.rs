@@ -4,11 +4,10 @@
 mod blocks;
 mod grid;
 mod privacy;
+pub mod secret;
 
 pub use blocks::{blocks, Block, Blocks};
-pub use grid::{
-    key_file_path, Cell, Grid, GridOptions, CARDHOLDERS_PER_HOUSEHOLD, PERSONS_PER_HOUSEHOLD,
-};
+pub use grid::{Cell, Grid, GridOptions, CARDHOLDERS_PER_HOUSEHOLD, PERSONS_PER_HOUSEHOLD};
 pub use privacy::{
     perturbation, CellKey, Count, KeySecret, Real, Tally, MAX_PERTURBATION, PRIVACY_FLOOR,
     SUPPRESSED,

@@ -42,9 +42,10 @@ const PTABLE: [(i64, f64); 7] = [
     (3, 1.0),
 ];
 
-/// The secret the cell keys are derived from: 32 random bytes, kept with the grid
-/// (`<grid>.cellkey`, created on first load) and never shown. Whoever knows it can take the
-/// perturbation off every figure, so it is as sensitive as the grid's small counts.
+/// The secret the cell keys are derived from: 32 random bytes, kept in the database every
+/// instance shares ([`crate::density::secret`], created on first use) and never shown. Whoever
+/// knows it can take the perturbation off every figure, so it is as sensitive as the grid's small
+/// counts.
 #[derive(Clone, PartialEq, Eq)]
 pub struct KeySecret([u8; 32]);
 
@@ -69,7 +70,7 @@ impl KeySecret {
         Some(KeySecret(v.try_into().ok()?))
     }
 
-    /// The 64 hex digits (for the key file only).
+    /// The 64 hex digits (for the database row only).
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }

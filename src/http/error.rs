@@ -145,17 +145,25 @@ impl ApiError {
         e
     }
 
+    /// 503: a resource the request needs cannot be had just now; `message` is ours, `source` (which
+    /// may name hosts) goes to the log only.
+    pub fn unavailable_with(
+        code: &'static str,
+        message: impl Into<String>,
+        source: impl Into<anyhow::Error>,
+    ) -> Self {
+        let mut e = ApiError::new(Kind::Unavailable, code, message);
+        e.source = Some(source.into());
+        e
+    }
+
     /// 503 with `(code, message)` from [`unavailable`], or 500 without.
     fn from_db(
         unavailable: Option<(&'static str, &'static str)>,
         source: impl Into<anyhow::Error>,
     ) -> Self {
         match unavailable {
-            Some((code, message)) => {
-                let mut e = ApiError::new(Kind::Unavailable, code, message);
-                e.source = Some(source.into());
-                e
-            }
+            Some((code, message)) => ApiError::unavailable_with(code, message, source),
             None => ApiError::internal(source),
         }
     }
@@ -478,8 +486,9 @@ impl utoipa::Modify for UnavailableDoc {
             "503",
             "The database cannot take the request just now: its storage is full, read-only or \
              failing (`storage_full`, `storage_read_only`, `storage_error`), or it cannot be \
-             reached (`database_unavailable`). A write answered so may or may not be stored: \
-             resend it with the same key",
+             reached (`database_unavailable`); on the planning routes, the secret their figures \
+             are perturbed with could not be read or created (`planning_secret_unavailable`). A \
+             write answered so may or may not be stored: resend it with the same key",
         );
     }
 }

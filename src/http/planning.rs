@@ -20,15 +20,17 @@
 //!
 //! The household grid (`DATA_DIR/households_1km.csv`, municipal centres from
 //! `DATA_DIR/sources/fi_municipality_centres.csv` when present) is loaded on the first planning
-//! request and kept; the [`PlanContext`] is rebuilt only when the outlet index is swapped, so every
-//! report is computed against the live outlets. The computations run on the blocking pool.
+//! request and kept, with its cell keys from the secret in the database every instance shares
+//! ([`crate::density::secret`]; 503 `planning_secret_unavailable` while it cannot be had). The
+//! [`PlanContext`] is rebuilt only when the outlet index is swapped, so every report is computed
+//! against the live outlets. The computations run on the blocking pool.
 
 use super::auth::Authenticated;
 use super::error::{ApiError, ErrorBody, Kind};
 use super::params::{check_lat_lon, Params};
 use super::AppState;
 use crate::crs::{self, Crs};
-use crate::density::{Count, Grid, GridOptions};
+use crate::density::{secret, Count, Grid, GridOptions};
 use crate::model::{ChainId, LonLat, OutletId};
 use crate::planning::map::{self, Heat, MapSpec, Mark};
 use crate::planning::site::{Objective, SiteOptions};
@@ -122,14 +124,25 @@ async fn context(state: &AppState) -> Result<(Arc<OutletIndex>, Arc<PlanContext>
             ),
         ));
     }
+    let db = state.store.db().clone();
     let loaded = state
         .planning
         .grid
         .get_or_try_init(|| async move {
+            // The secret every instance on this database shares; without it no figure may be
+            // published. A failure is not kept: the next request tries again.
+            let secret = secret::load_or_create(&db).await.map_err(|e| {
+                ApiError::unavailable_with(
+                    "planning_secret_unavailable",
+                    "planning is unavailable: the secret its figures are perturbed with could not \
+                     be read from or created in the database; try again later",
+                    e,
+                )
+            })?;
             web::block(move || -> Result<Arc<Loaded>, PlanError> {
                 let grid = Grid::load(
                     &data_dir.join("households_1km.csv"),
-                    &GridOptions::default(),
+                    &GridOptions::new(secret),
                 )?;
                 let centres_path = data_dir.join("sources/fi_municipality_centres.csv");
                 let centres = if centres_path.exists() {

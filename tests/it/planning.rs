@@ -3,11 +3,12 @@
 #[path = "../fixtures/planning/synth.rs"]
 mod synth;
 
-use crate::common::{fixture, repo_path};
+use crate::common::{fixture, repo_path, PgSchema};
 use rand::{Rng, SeedableRng};
 use std::sync::{Arc, OnceLock};
 use storenet::crs::Crs;
-use storenet::density::{DensityError, Grid, GridOptions, KeySecret, MAX_PERTURBATION};
+use storenet::db::Db;
+use storenet::density::{secret, DensityError, Grid, GridOptions, KeySecret, MAX_PERTURBATION};
 use storenet::model::{ChainId, LonLat, OutletId};
 use storenet::planning::map::{self, Heat, MapSpec};
 use storenet::planning::nearest::NearestIndex;
@@ -42,12 +43,9 @@ fn ctx() -> &'static PlanContext {
     })
 }
 
-/// Grid options with a fixed secret, so the fixtures' figures do not depend on a key file.
+/// Grid options with a fixed secret, so the fixtures' figures are the same on every run.
 fn opts() -> GridOptions {
-    GridOptions {
-        key_secret: Some(KeySecret::public_for_synthetic_grids()),
-        ..GridOptions::default()
-    }
+    GridOptions::new(KeySecret::public_for_synthetic_grids())
 }
 
 /// A published figure is the true count of a set of cells within the cell-key table's reach
@@ -970,32 +968,80 @@ proptest::proptest! {
     }
 }
 
-#[test]
-fn the_cell_key_secret_is_created_once_next_to_the_grid_and_kept() {
-    let dir = tempfile::tempdir().unwrap();
-    let grid = dir.path().join("households_1km.csv");
-    std::fs::copy(fixture("planning/grid_ours.csv"), &grid).unwrap();
-    let key_file = storenet::density::key_file_path(&grid);
-    assert!(!key_file.exists());
-    let figures = |g: &Grid| -> Vec<Option<u64>> {
+/// Several handles on one database (instances, `storenet plan`), racing to create the secret,
+/// all get one secret and so the same figure for every cell; a later candidate never replaces it.
+async fn the_planning_secret_is_one_per_database(url: &str) {
+    let mut dbs = Vec::new();
+    for _ in 0..4 {
+        dbs.push(Db::open(url).await.unwrap());
+    }
+    let barrier = Arc::new(tokio::sync::Barrier::new(dbs.len()));
+    let tasks: Vec<_> = dbs
+        .iter()
+        .cloned()
+        .map(|db| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                secret::load_or_create(&db).await.unwrap()
+            })
+        })
+        .collect();
+    let mut secrets = Vec::new();
+    for t in tasks {
+        secrets.push(t.await.unwrap());
+    }
+    assert!(
+        secrets.windows(2).all(|w| w[0] == w[1]),
+        "{url}: secrets differ"
+    );
+    // A handle that arrives later with a candidate of its own reads the stored one.
+    let late = secret::load_or_insert(&dbs[3], KeySecret::random())
+        .await
+        .unwrap();
+    assert_eq!(late, secrets[0]);
+    assert_ne!(late, KeySecret::public_for_synthetic_grids());
+    let rows: i64 = match &dbs[0] {
+        Db::Sqlite(p) => sqlx::query_scalar("SELECT count(*) FROM planning_secret")
+            .fetch_one(p)
+            .await
+            .unwrap(),
+        Db::Postgres(p) => sqlx::query_scalar("SELECT count(*) FROM planning_secret")
+            .fetch_one(p)
+            .await
+            .unwrap(),
+    };
+    assert_eq!(rows, 1);
+    // The same grid loaded through any two handles publishes the same figure for every cell.
+    let figures = |s: KeySecret| -> Vec<Option<u64>> {
+        let g = Grid::load(&fixture("planning/grid_ours.csv"), &GridOptions::new(s)).unwrap();
         g.cells().iter().map(|c| c.households().shown()).collect()
     };
-    let first = Grid::load(&grid, &GridOptions::default()).unwrap();
-    let text = std::fs::read_to_string(&key_file).unwrap();
-    assert_eq!(text.len(), 64);
-    assert!(text.chars().all(|c| c.is_ascii_hexdigit()));
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(
+        figures(secret::load_or_create(&dbs[0]).await.unwrap()),
+        figures(secret::load_or_create(&dbs[2]).await.unwrap())
+    );
+    for db in dbs {
+        db.close().await;
     }
-    // Reloading (a restart) keeps the secret, so every figure stays what it was.
-    let again = Grid::load(&grid, &GridOptions::default()).unwrap();
-    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), text);
-    assert_eq!(figures(&first), figures(&again));
-    // A damaged key file is refused, naming it, rather than silently replaced.
-    std::fs::write(&key_file, "not hex").unwrap();
-    let e = Grid::load(&grid, &GridOptions::default()).unwrap_err();
-    assert!(e.to_string().contains(".cellkey"), "{e}");
+}
+
+#[tokio::test]
+async fn the_planning_secret_is_one_per_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    the_planning_secret_is_one_per_database(&format!(
+        "sqlite://{}",
+        dir.path().join("shared.db").display()
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn the_planning_secret_is_one_per_postgresql_database() {
+    let Some(pg) = PgSchema::create("the_planning_secret_is_one_per_postgresql_database").await
+    else {
+        return;
+    };
+    the_planning_secret_is_one_per_database(&pg.url).await;
+    pg.drop_now().await;
 }

@@ -1180,3 +1180,4 @@ mod hardening;
 mod instances;
 mod ledger;
 mod planning;
+mod planning_secret;

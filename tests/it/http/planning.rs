@@ -5,8 +5,9 @@ use super::{spawn_app, TestApp};
 use crate::common::repo_path;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use std::path::Path;
 use std::sync::Arc;
-use storenet::density::{Grid, GridOptions};
+use storenet::density::{secret, Grid, GridOptions, KeySecret};
 use storenet::model::{ChainId, LonLat, OutletId};
 use storenet::planning::site::{Objective, SiteOptions};
 use storenet::planning::{self, Connectivity, HuffOptions, NewOutlet, PlanContext};
@@ -16,10 +17,8 @@ use storenet::store::{Role, Scope};
 /// A remote cell of 5 households, far from every outlet: below the privacy floor.
 const LONE_CELL: (i64, i64, u32, u32) = (250_000, 7_660_000, 5, 7);
 
-/// The app with part of the bundled household grid and the municipal centres in its data dir.
-async fn planning_app() -> TestApp {
-    let app = spawn_app().await;
-    let data = app._dir.path().join("data");
+/// Writes part of the bundled household grid and the municipal centres into `data`.
+pub(super) fn write_planning_data(data: &Path) {
     // The bundled grid, southern Finland only to keep debug-build tests quick, and a lone remote
     // cell below the privacy floor.
     let bundled = std::fs::read_to_string(repo_path("data/households_1km.csv")).unwrap();
@@ -36,25 +35,38 @@ async fn planning_app() -> TestApp {
     let (x, y, h, c) = LONE_CELL;
     csv.push_str(&format!("{x},{y},{h},{c}\n"));
     std::fs::write(data.join("households_1km.csv"), csv).unwrap();
-    // A fixed cell-key secret, so the perturbed figures are the same on every run.
-    std::fs::write(
-        storenet::density::key_file_path(&data.join("households_1km.csv")),
-        storenet::density::KeySecret::public_for_synthetic_grids().to_hex(),
-    )
-    .unwrap();
     std::fs::create_dir_all(data.join("sources")).unwrap();
     std::fs::copy(
         repo_path("data/sources/fi_municipality_centres.csv"),
         data.join("sources/fi_municipality_centres.csv"),
     )
     .unwrap();
+}
+
+/// The app with part of the bundled household grid and the municipal centres in its data dir,
+/// and a fixed cell-key secret in its database, so the perturbed figures are the same on every
+/// run.
+pub(super) async fn planning_app() -> TestApp {
+    let app = spawn_app().await;
+    write_planning_data(&app._dir.path().join("data"));
+    let fixed = secret::load_or_insert(
+        app.state.store.db(),
+        KeySecret::public_for_synthetic_grids(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(fixed, KeySecret::public_for_synthetic_grids());
     app
 }
 
 /// The library's context over the same grid file and the service's live registry.
 fn library_ctx(app: &TestApp) -> PlanContext {
     let data = app._dir.path().join("data");
-    let grid = Grid::load(&data.join("households_1km.csv"), &GridOptions::default()).unwrap();
+    let grid = Grid::load(
+        &data.join("households_1km.csv"),
+        &GridOptions::new(KeySecret::public_for_synthetic_grids()),
+    )
+    .unwrap();
     let centres =
         planning::read_municipality_centres(&data.join("sources/fi_municipality_centres.csv"))
             .unwrap();
@@ -62,7 +74,7 @@ fn library_ctx(app: &TestApp) -> PlanContext {
     PlanContext::new(Arc::new(grid), registry, &centres)
 }
 
-async fn key(app: &TestApp, role: Role) -> String {
+pub(super) async fn key(app: &TestApp, role: Role) -> String {
     let scope = match role {
         Role::Admin | Role::Planner => Scope::Network,
         Role::Retailer => Scope::Outlet(OutletId(1)),
@@ -73,7 +85,7 @@ async fn key(app: &TestApp, role: Role) -> String {
 }
 
 /// GET or POST with a key; the status, content type and raw body.
-async fn call(
+pub(super) async fn call(
     app: &TestApp,
     method: Method,
     path: &str,
@@ -103,7 +115,7 @@ async fn call(
     (status, ctype, r.bytes().await.unwrap().to_vec())
 }
 
-async fn json_ok(
+pub(super) async fn json_ok(
     app: &TestApp,
     method: Method,
     path: &str,
@@ -115,9 +127,9 @@ async fn json_ok(
     serde_json::from_slice(&b).unwrap()
 }
 
-const WHATIF: &str = "/v1/planning/whatif";
+pub(super) const WHATIF: &str = "/v1/planning/whatif";
 
-fn whatif_body() -> Value {
+pub(super) fn whatif_body() -> Value {
     // Open a K-Market in remote Lapland and close fixture outlet 1.
     json!({ "open": [{ "lat": 68.9, "lon": 21.0, "chain": "k-market" }], "close": [1] })
 }
