@@ -102,3 +102,9 @@ export async function axeCheck(page, label) {
   if (bad.length) throw new Error(`axe (${label}): ${bad.length} serious or critical violations:\n  ${text}`);
   return res;
 }
+
+// Ticks the given chains in the chain filter (opening its folded list first).
+export async function chooseChains(page, ids) {
+  if (!(await page.locator('#chain-box').evaluate((d) => d.open))) await page.click('#chain-summary');
+  for (const id of ids) await page.check(`#chain-list input[value="${id}"]`);
+}

@@ -29,6 +29,7 @@
 
   const esc = Card.esc;
   const km = (m) => I.distance(m);
+  const coord = (x) => I.num(x, { minimumFractionDigits: 4, maximumFractionDigits: 4 });
 
   function status(msg) {
     $('status').textContent = msg;
@@ -203,7 +204,9 @@
   async function loadOutlets() {
     status(t('loading_outlets'));
     const q = filterParams();
+    const seq = (state.loadSeq = (state.loadSeq || 0) + 1);
     const list = await api(`/v1/outlets${q.toString() ? '?' + q : ''}`);
+    if (seq !== state.loadSeq) return; // a later filter change is loading its own list
     state.outlets = list.outlets;
     state.markers.clear();
     cluster.clearLayers();
@@ -238,7 +241,10 @@
     card.hidden = false;
     $('card-body').innerHTML = `<p class="meta">${esc(t('loading'))}</p>`;
     if (location.hash !== `#outlet=${id}`) history.replaceState(null, '', `#outlet=${id}`);
-    const m = state.markers.get(id);
+    // A marker still waiting in the cluster's chunked loading has no cluster parent yet; the
+    // map then goes to the outlet by its coordinates below.
+    const found = state.markers.get(id);
+    const m = found && found.__parent ? found : null;
     if (m) {
       cluster.zoomToShowLayer(m, () => {
         markCurrent(id);
@@ -459,7 +465,7 @@
     const last = state.lastNearest;
     if (!last) return;
     if (last.how === 'me') status(t('nearest_to_you', { n: last.count }));
-    else status(t('nearest_to_point', { n: last.count, lat: last.lat.toFixed(4), lon: last.lon.toFixed(4) }));
+    else status(t('nearest_to_point', { n: last.count, lat: coord(last.lat), lon: coord(last.lon) }));
   }
 
   map.on('click', (e) => {
@@ -647,7 +653,7 @@
   // Figures below the privacy floor are never shown as numbers, whatever the service sends.
   function householdsText(h) {
     if (typeof h !== 'number') return String(h);
-    return h < 10 ? '<10' : String(h);
+    return h < 10 ? '<10' : I.num(h);
   }
 
   function heatStyle(h) {
@@ -663,7 +669,7 @@
     const parts = ['<span><i style="background:#d9d9d9"></i>&lt;10</span>'];
     HEAT_STEPS.forEach((s, i) => {
       const next = HEAT_STEPS[i + 1];
-      parts.push(`<span><i style="background:${HEAT_COLOURS[i]}"></i>${s}${next ? '–' + (next - 1) : '+'}</span>`);
+      parts.push(`<span><i style="background:${HEAT_COLOURS[i]}"></i>${esc(I.num(s))}${next ? '–' + esc(I.num(next - 1)) : '+'}</span>`);
     });
     $('heat-legend').innerHTML = `${esc(t('legend_households_km2'))} ` + parts.join('');
   }
@@ -753,7 +759,7 @@
 
   // A share (0–1) or the suppressed "<10", as text.
   function shareText(v) {
-    return typeof v === 'number' ? `${(v * 100).toFixed(1)} %` : String(v);
+    return typeof v === 'number' ? `${I.num(v * 100, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} %` : String(v);
   }
 
   // The ring distance in metres, or `fallback` when no ring is set.
@@ -897,7 +903,7 @@
       L.circleMarker([o.lat, o.lon], {
         radius: 9, color: '#111', weight: 2, fillColor: chainColour(o.chain), fillOpacity: 0.9, className: 'whatif-open',
       }).bindTooltip(esc(t('tip_new', { chain: chainName(o.chain), i: i + 1 }))).addTo(whatIfLayer);
-      items.push(`<li>${esc(t('whatif_open_item', { chain: chainName(o.chain), lat: o.lat.toFixed(4), lon: o.lon.toFixed(4) }))}</li>`);
+      items.push(`<li>${esc(t('whatif_open_item', { chain: chainName(o.chain), lat: coord(o.lat), lon: coord(o.lon) }))}</li>`);
     });
     for (const id of whatIf.close) {
       const o = state.outlets.find((x) => x.id === id);
@@ -1060,6 +1066,8 @@
   window.storenet = {
     map,
     shownOutletIds: () => cluster.getLayers().map((m) => m.outletId),
+    // The marker of a chain's outlet as drawn (for the contrast test).
+    markerHtml: (chain) => icon({ id: 0, chain }).options.html,
   };
 
   (async () => {
