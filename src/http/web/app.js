@@ -909,7 +909,7 @@
       const o = state.outlets.find((x) => x.id === id);
       if (o) {
         L.circleMarker([o.lat, o.lon], {
-          radius: 11, color: '#b42318', weight: 3, fill: false, dashArray: '3 3', className: 'whatif-close',
+          radius: 19, color: '#b42318', weight: 3, fill: false, dashArray: '3 3', className: 'whatif-close',
         }).bindTooltip(esc(t('tip_close', { name: o.name }))).addTo(whatIfLayer);
       }
       items.push(`<li>${esc(t('whatif_close_item', { name: o ? o.name : '', id: String(id) }))}</li>`);
@@ -963,7 +963,7 @@
       opt.textContent = c.name;
       sel.appendChild(opt);
     }
-    if ($('chain').value) sel.value = $('chain').value;
+    if (chosenChains().length) sel.value = chosenChains()[0];
   }
 
   $('whatif-open').addEventListener('click', () => setWhatIfPick('open'));
