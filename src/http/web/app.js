@@ -451,6 +451,8 @@
       highlightOutlets(res.outlets, '#0b57d0');
       state.lastNearest = { lat, lon, how, count: res.count, outlets: res.outlets };
       showNearest();
+      // The answer to a tap on a button is shown next to it (on a phone the panel scrolls).
+      if (how !== 'point' || document.activeElement === $('centre')) $('nearest-list').scrollIntoView({ block: 'nearest' });
       if (res.outlets.length) {
         const b = L.latLngBounds(res.outlets.map((o) => [o.lat, o.lon])).extend([lat, lon]);
         if (!map.getBounds().contains(b) || how === 'me') map.fitBounds(b, { padding: [40, 40], maxZoom: 14 });

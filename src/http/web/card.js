@@ -76,11 +76,11 @@
   function weekFromRules(text) {
     const raw = String(text || '').trim();
     if (!raw) return '';
-    if (raw === '24/7') return `<p class="hours-words">${esc(t('always_open'))}</p>`;
+    if (raw === '24/7') return `<p class="hours hours-words">${esc(t('always_open'))}</p>`;
     const rows = [];
     for (const rule of raw.split(/\s*;\s*/).filter(Boolean)) {
       const m = /^(Mo|Tu|We|Th|Fr|Sa|Su)(?:-(Mo|Tu|We|Th|Fr|Sa|Su))?\s+(off|closed|\d\d:\d\d-\d\d:\d\d(?:,\d\d:\d\d-\d\d:\d\d)*)$/.exec(rule);
-      if (!m) return `<p class="hours-raw">${esc(raw)}</p>`;
+      if (!m) return `<p class="hours hours-raw">${esc(raw)}</p>`;
       const a = DAYS.indexOf(m[1]);
       const b = m[2] ? DAYS.indexOf(m[2]) : a;
       const days = a === b ? dayName(a) : `${dayName(a)}–${dayName(b)}`;
