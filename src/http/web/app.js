@@ -343,7 +343,9 @@
       else if (e.key === 'ArrowUp') j = i - 1;
       else if (e.key === 'Home') j = 0;
       else j = buttons.length - 1;
-      if (j < 0) $('search').focus(); else buttons[j].focus();
+      if (j >= 0) buttons[j].focus();
+      else if (list.id === 'search-results') $('search').focus();
+      else buttons[0].focus();
     });
   }
   document.querySelectorAll('.results').forEach(listKeys);
