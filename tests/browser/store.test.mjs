@@ -133,8 +133,16 @@ for (const [name, size] of SIZES) {
     await assertCardPlaced(page, name, target.id);
     await page.click('#card-close');
     assert.equal(await page.locator('#card').isVisible(), false);
-    // Now a marker: the one drawn for that outlet.
+    // Now a marker: the one drawn for that outlet, once the map has stopped moving (the same box
+    // twice, 400 ms apart).
     const marker = page.locator(`.outlet-marker[data-id="${target.id}"]`).first();
+    let box = null;
+    for (let i = 0; i < 40; i++) {
+      await page.waitForTimeout(400);
+      const b = await marker.boundingBox();
+      if (b && box && JSON.stringify(b) === JSON.stringify(box)) break;
+      box = b;
+    }
     await press(page, `.outlet-marker[data-id="${target.id}"]`, phone);
     await page.locator(`#card .card-content[data-id="${target.id}"]`).waitFor();
     assert.ok(await marker.evaluate((e) => e.classList.contains('current')));

@@ -145,6 +145,8 @@
     maxClusterRadius: 45,
     disableClusteringAtZoom: 13,
     chunkedLoading: true,
+    // Until every chunk is in, zoomToShowLayer may meet a half-built cluster tree.
+    chunkProgress: (done, total) => { if (done >= total) state.clustered = true; },
   });
   map.addLayer(cluster);
   const highlight = L.layerGroup().addTo(map);
@@ -215,6 +217,7 @@
       state.markers.set(o.id, m);
       return m;
     });
+    state.clustered = markers.length === 0;
     cluster.addLayers(markers);
     indexOutlets();
     state.shownCount = list.count;
@@ -241,10 +244,10 @@
     card.hidden = false;
     $('card-body').innerHTML = `<p class="meta">${esc(t('loading'))}</p>`;
     if (location.hash !== `#outlet=${id}`) history.replaceState(null, '', `#outlet=${id}`);
-    // A marker still waiting in the cluster's chunked loading has no cluster parent yet; the
-    // map then goes to the outlet by its coordinates below.
+    // While the cluster is still taking markers in chunks, the map goes to the outlet by its
+    // coordinates below instead.
     const found = state.markers.get(id);
-    const m = found && found.__parent ? found : null;
+    const m = found && found.__parent && state.clustered ? found : null;
     if (m) {
       cluster.zoomToShowLayer(m, () => {
         markCurrent(id);
@@ -308,6 +311,8 @@
     if (m) openCard(Number(m[1]), null);
   }
 
+  // Markers are drawn anew as the map moves; the open card's marker keeps its ring.
+  map.on('moveend', () => setTimeout(() => { if (state.cardId !== null) markCurrent(state.cardId); }, 0));
   $('card-close').addEventListener('click', closeCard);
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && !$('card').hidden) {
