@@ -79,11 +79,13 @@
   // A wall-clock time `07:00` → `7` (fi, sv) or `07:00` (en); `21:30` → `21.30`.
   function clock(hhmm) {
     const [h, m] = String(hhmm).split(':').map(Number);
+    // OSM's end of day, `24:00`, stays 24 ("0–24"), not midnight's 0.
+    if (h === 24 && !m) return I.lang === 'en' ? '24:00' : '24';
     const d = new Date(Date.UTC(2000, 0, 1, h % 24, m || 0));
     const short = I.lang !== 'en' && !m;
     return new Intl.DateTimeFormat(I.locale, {
       hour: 'numeric', minute: short ? undefined : '2-digit', hourCycle: 'h23', timeZone: 'UTC',
-    }).format(d).replace(/^24/, '0');
+    }).format(d);
   }
 
   // An instant (RFC 3339) as Helsinki wall-clock `HH:MM` and Helsinki date `YYYY-MM-DD`.
