@@ -40,7 +40,7 @@ fn security_headers() -> [(HeaderName, HeaderValue); 6] {
         ),
         (
             HeaderName::from_static("permissions-policy"),
-            HeaderValue::from_static("geolocation=(), camera=(), microphone=()"),
+            HeaderValue::from_static("geolocation=(self), camera=(), microphone=()"),
         ),
     ]
 }

@@ -1,7 +1,7 @@
 // A click on the map lists the k nearest outlets the API gives for that point, in its order.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openMap, api, shot, settle } from './helpers.mjs';
+import { launch, openMap, api, shot, settle, axeCheck, chooseChains } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -20,7 +20,7 @@ test('a click returns the nearest outlets the API gives for the clicked point', 
     return { lat: ll.lat, lon: ll.lng };
   }, [x, y]);
   const sent = page.waitForRequest((r) => r.url().includes('/v1/outlets/nearest'));
-  // Click on empty map (the base layer is not interactive; markers would open a popup instead).
+  // Click on empty map (the base layer is not interactive; markers would open a card instead).
   await page.mouse.click(box.x + x, box.y + y);
   const url = new URL((await sent).url());
   const lat = Number(url.searchParams.get('lat'));
@@ -48,6 +48,7 @@ test('a click returns the nearest outlets the API gives for the clicked point', 
   }
   // Highlighted on the map: one ring per listed outlet.
   assert.equal(await page.locator('path.hl-ring').count(), k);
+  await axeCheck(page, 'nearest');
   await shot(page, 'nearest');
   assert.deepEqual(errors, []);
   await context.close();
@@ -55,7 +56,7 @@ test('a click returns the nearest outlets the API gives for the clicked point', 
 
 test('the nearest list follows the chain filter and the keyboard-only "map centre" button', async () => {
   const { context, page, errors } = await openMap(browser);
-  await page.selectOption('#chain', 'k-market');
+  await chooseChains(page, ['k-market']);
   // Locator waits, not waitForFunction: the page's CSP forbids the eval its polling uses.
   await page.locator('#status', { hasText: 'outlets shown' }).waitFor();
   await settle(page);

@@ -44,6 +44,9 @@ export STORENET_PLANNER_KEY
 STORENET_HOUSEHOLD_KEY="$("$bin" keys create --role household --household hh-browser --database-url "$db" 2>/dev/null)"
 STORENET_RETAILER_KEY="$("$bin" keys create --role retailer --outlet 1 --database-url "$db" 2>/dev/null)"
 export STORENET_HOUSEHOLD_KEY STORENET_RETAILER_KEY
+# An admin key for the hostile-text test, which creates (and deletes) outlets and offers.
+STORENET_ADMIN_KEY="$("$bin" keys create --role admin --database-url "$db" 2>/dev/null)"
+export STORENET_ADMIN_KEY
 
 # Every test talks from 127.0.0.1, several pages at a time: the per-address rate limit (tested in
 # tests/it/http/hardening.rs) is off here so that a burst of tile-free marker loads is not a 429.

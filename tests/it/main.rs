@@ -7,6 +7,7 @@ mod crs;
 mod export;
 mod faults;
 mod http;
+mod i18n;
 mod ledger;
 mod ledger_crash;
 mod planning;

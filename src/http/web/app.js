@@ -1,31 +1,35 @@
 // storenet web map. Plain JavaScript, no build step: Leaflet and leaflet.markercluster are
-// loaded from /assets/vendor before this file. Every answer comes from the /v1 API; the page only
-// draws it (open-now, nearest, along-route and planning figures are computed by the service).
+// loaded from /assets/vendor, then i18n.js (languages and Intl formats), search.js (search as you
+// type) and card.js (the store card) before this file. Every answer comes from the /v1 API; the
+// page only draws it (open-now, nearest, along-route and planning figures are computed by the
+// service).
 'use strict';
 
 (function () {
   const $ = (id) => document.getElementById(id);
+  const I = window.StorenetI18n;
+  const t = I.t;
+  const Card = window.StorenetCard;
+  const Search = window.StorenetSearch;
 
   const state = {
     chains: new Map(), // id -> chain from /v1/chains
     municipalities: new Map(), // code -> name
-    outlets: [], // the outlets the current chain/category filter shows
+    outlets: [], // the outlets the current chain/category/open-now filter shows
+    index: new Map(), // outlet id -> its search words
     markers: new Map(), // outlet id -> Leaflet marker
     plannerKey: null,
     lastRoute: [], // ids along the last route, in route order
+    lastNearest: null, // { lat, lon, outlets } of the last nearest answer
+    cardId: null, // the outlet whose card is open
+    cardOpener: null, // the element focus returns to when the card closes
   };
 
   // ---------- small helpers ----------
 
-  function esc(s) {
-    return String(s).replace(/[&<>"']/g, (c) => ({
-      '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
-    })[c]);
-  }
-
-  function km(m) {
-    return m < 1000 ? `${Math.round(m)} m` : `${(m / 1000).toFixed(m < 10000 ? 1 : 0)} km`;
-  }
+  const esc = Card.esc;
+  const km = (m) => I.distance(m);
+  const coord = (x) => I.num(x, { minimumFractionDigits: 4, maximumFractionDigits: 4 });
 
   function status(msg) {
     $('status').textContent = msg;
@@ -45,11 +49,17 @@
     return body;
   }
 
-  // The chain/category filter as query parameters, shared by every outlet query.
+  function chosenChains() {
+    return [...document.querySelectorAll('#chain-list input:checked')].map((c) => c.value);
+  }
+
+  // The chain/category/open-now filter as query parameters, shared by every outlet query.
   function filterParams() {
     const p = new URLSearchParams();
-    if ($('chain').value) p.set('chain', $('chain').value);
+    const chains = chosenChains();
+    if (chains.length) p.set('chain', chains.join(','));
     if ($('category').value) p.set('category', $('category').value);
+    if ($('open-now').checked) p.set('open_at', new Date().toISOString());
     return p;
   }
 
@@ -58,8 +68,28 @@
     return c ? c.colour : '#555555';
   }
 
+  function chainName(id) {
+    const c = state.chains.get(id);
+    return c ? c.name : id;
+  }
+
   function municipalityName(code) {
     return state.municipalities.get(code) || code;
+  }
+
+  // WCAG relative luminance of `#rrggbb`.
+  function luminance(hex) {
+    const v = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
+      .map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
+  }
+
+  // The letter colour on a chain's disc: white or near-black, whichever contrasts more (one of
+  // them always reaches 4.5:1).
+  function letterColour(bg) {
+    if (!/^#[0-9a-f]{6}$/i.test(bg)) return '#ffffff';
+    const l = luminance(bg);
+    return (1.05 / (l + 0.05)) >= ((l + 0.05) / (luminance('#111111') + 0.05)) ? '#ffffff' : '#111111';
   }
 
   // ---------- the map and its base ----------
@@ -71,8 +101,10 @@
     preferCanvas: false,
     attributionControl: true,
   }).fitBounds([[59.7, 19.1], [70.1, 31.6]]);
+  // Zoom buttons on the right, clear of the store card on the left.
+  map.zoomControl.setPosition('topright');
   map.attributionControl.setPrefix(false);
-  map.attributionControl.addAttribution('Outline: Natural Earth · Centres: NLS, Statistics Finland (CC BY 4.0)');
+  map.attributionControl.addAttribution('Natural Earth · NLS, Statistics Finland (CC BY 4.0)');
 
   map.createPane('basePane');
   map.getPane('basePane').style.zIndex = 200;
@@ -107,10 +139,14 @@
 
   // ---------- outlets ----------
 
+  // Clusters, like markers, stay out of the Tab order: the lists reach every outlet.
+  L.MarkerCluster.mergeOptions({ keyboard: false });
   const cluster = L.markerClusterGroup({
     maxClusterRadius: 45,
     disableClusteringAtZoom: 13,
     chunkedLoading: true,
+    // Until every chunk is in, zoomToShowLayer may meet a half-built cluster tree.
+    chunkProgress: (done, total) => { if (done >= total) state.clustered = true; },
   });
   map.addLayer(cluster);
   const highlight = L.layerGroup().addTo(map);
@@ -119,232 +155,363 @@
   function icon(o) {
     const c = state.chains.get(o.chain);
     const letter = c ? c.icon : '?';
+    const bg = chainColour(o.chain);
     return L.divIcon({
       className: 'outlet-icon',
-      html: `<span class="outlet-marker" style="background:${esc(chainColour(o.chain))}" data-id="${o.id}">${esc(letter)}</span>`,
-      iconSize: [20, 20],
-      iconAnchor: [10, 10],
-      popupAnchor: [0, -10],
+      html: `<span class="outlet-marker" style="background:${esc(bg)};color:${letterColour(bg)}" data-id="${esc(o.id)}">${esc(letter)}</span>`,
+      iconSize: [28, 28],
+      iconAnchor: [14, 14],
     });
+  }
+
+  // Markers are not in the Tab order (hundreds of stops); the lists reach every outlet.
+  function outletMarker(o, extra) {
+    const m = L.marker([o.lat, o.lon], { icon: icon(o), title: o.name, keyboard: false, alt: o.name, ...extra });
+    m.outletId = o.id;
+    m.on('click', () => openCard(o.id, null));
+    return m;
   }
 
   async function loadChains() {
     const list = await api('/v1/chains');
     const categories = new Set();
-    const sel = $('chain');
+    const box = $('chain-list');
     for (const c of list.chains) {
       state.chains.set(c.id, c);
       categories.add(c.category);
-      const opt = document.createElement('option');
-      opt.value = c.id;
-      opt.textContent = `${c.name} (${c.outlets})`;
-      sel.appendChild(opt);
+      const label = document.createElement('label');
+      const cb = document.createElement('input');
+      cb.type = 'checkbox';
+      cb.value = c.id;
+      cb.name = 'chain';
+      const sw = document.createElement('span');
+      sw.className = 'swatch';
+      sw.style.background = c.colour;
+      const name = document.createElement('span');
+      name.className = 'chain-name';
+      name.dataset.outlets = String(c.outlets);
+      name.textContent = c.name;
+      label.append(cb, sw, name);
+      box.appendChild(label);
     }
     for (const cat of [...categories].sort()) {
       const opt = document.createElement('option');
       opt.value = cat;
-      opt.textContent = cat;
+      opt.dataset.i18n = `cat_${cat}`;
       $('category').appendChild(opt);
     }
   }
 
+  // Loads the markers for the current filter. The view stays where the user put it.
   async function loadOutlets() {
-    status('Loading outlets…');
+    status(t('loading_outlets'));
     const q = filterParams();
+    const seq = (state.loadSeq = (state.loadSeq || 0) + 1);
     const list = await api(`/v1/outlets${q.toString() ? '?' + q : ''}`);
+    if (seq !== state.loadSeq) return; // a later filter change is loading its own list
     state.outlets = list.outlets;
     state.markers.clear();
     cluster.clearLayers();
     const markers = list.outlets.map((o) => {
-      const m = L.marker([o.lat, o.lon], { icon: icon(o), title: o.name, keyboard: true, alt: o.name });
-      m.outletId = o.id;
-      withPopup(m, o);
+      const m = outletMarker(o);
       state.markers.set(o.id, m);
       return m;
     });
+    state.clustered = markers.length === 0;
     cluster.addLayers(markers);
-    status(`${list.count} outlets shown`);
+    indexOutlets();
+    state.shownCount = list.count;
+    showCount();
     document.body.dataset.outlets = String(list.count);
     document.body.dataset.ready = 'true';
-    if (($('chain').value || $('category').value) && markers.length) {
-      map.fitBounds(L.featureGroup(markers).getBounds(), { padding: [30, 30], maxZoom: 12 });
+    runSearch(false);
+  }
+
+  function showCount() {
+    if (typeof state.shownCount === 'number') status(t('outlets_shown', { n: state.shownCount }));
+  }
+
+  // ---------- the store card ----------
+
+  function cardContext() {
+    return { chainName, colour: chainColour, municipality: municipalityName };
+  }
+
+  async function openCard(id, opener) {
+    state.cardId = id;
+    state.cardOpener = opener || document.activeElement;
+    const card = $('card');
+    card.hidden = false;
+    $('card-body').innerHTML = `<p class="meta">${esc(t('loading'))}</p>`;
+    if (location.hash !== `#outlet=${id}`) history.replaceState(null, '', `#outlet=${id}`);
+    // While the cluster is still taking markers in chunks, the map goes to the outlet by its
+    // coordinates below instead.
+    const found = state.markers.get(id);
+    const m = found && found.__parent && state.clustered ? found : null;
+    if (m) {
+      cluster.zoomToShowLayer(m, () => {
+        markCurrent(id);
+        keepVisible(m.getLatLng());
+      });
     }
-    runSearch();
-  }
-
-  // ---------- popups ----------
-
-  function withPopup(marker, o) {
-    marker.bindPopup(() => popupShell(o), { maxWidth: 300 });
-    marker.on('popupopen', (e) => fillPopup(o, e.popup));
-    return marker;
-  }
-
-  function popupShell(o) {
-    return `<div class="popup" data-id="${o.id}"><h3>${esc(o.name)}</h3><p>Loading…</p></div>`;
-  }
-
-  // Whether each outlet of an answer is open now: the service judges it (`open_now`, Helsinki
-  // time, overnight spans) on every outlet it returns; the page does not reimplement the rules.
-  function openNow(outlets) {
-    const out = new Map();
-    for (const o of outlets) out.set(o.id, typeof o.open_now === 'boolean' ? o.open_now : null);
-    return out;
-  }
-
-  function openLabel(v) {
-    if (v === true) return '<span class="open">Open now</span>';
-    if (v === false) return '<span class="closed">Closed now</span>';
-    return '<span class="meta">Opening state unknown</span>';
-  }
-
-  // The offers valid at the outlet now, on all three levels, as `GET /v1/outlets/{id}` lists them
-  // (store, then chain, then network).
-  function renderOffers(offers) {
-    if (!Array.isArray(offers)) {
-      return '<p class="meta">Offers: not available from the service.</p>';
-    }
-    if (!offers.length) return '<p class="meta offers-none">No current offers.</p>';
-    const levels = { store: 'This store', chain: 'Chain', network: 'All of K-Plussa' };
-    return '<p><strong>Offers</strong></p><ul class="offers" aria-label="Current offers">' + offers.map((f) => {
-      const what = f.benefit === 'extra_points' ? `+${esc(f.value)} points` : `−${esc(f.value)} %`;
-      const until = f.valid_to ? ` (until ${esc(f.valid_to)})` : '';
-      return `<li data-offer="${esc(f.id)}" data-level="${esc(f.level)}">${esc(levels[f.level] || f.level)}: ${esc(f.title)}, ${what}${until}</li>`;
-    }).join('') + '</ul>';
-  }
-
-  async function fillPopup(o, popup) {
     try {
-      // One call: the detail carries `open_now` and the offers valid now.
-      const d = await api(`/v1/outlets/${o.id}`);
-      const open = typeof d.open_now === 'boolean' ? d.open_now : null;
-      const chain = state.chains.get(d.chain);
-      const hours = (d.opening_hours || '').split(/;\s*/).filter(Boolean)
-        .map((h) => `<li>${esc(h)}</li>`).join('');
-      popup.setContent(`<div class="popup" data-id="${d.id}">
-        <h3>${esc(d.name)}</h3>
-        <p><span class="swatch" style="background:${esc(chainColour(d.chain))}"></span>${esc(chain ? chain.name : d.chain)} · ${esc(d.category)}</p>
-        <p>${esc(d.address.street)}, ${esc(d.address.postal_code)} ${esc(d.address.city)}<br>
-          <span class="meta">${esc(municipalityName(d.municipality))}</span></p>
-        <p>${openLabel(open)}</p>
-        <ul class="hours" aria-label="Opening hours">${hours}</ul>
-        <p>Phone: <a href="tel:${esc(d.phone.replace(/\s+/g, ''))}">${esc(d.phone)}</a></p>
-        <p class="services">${d.services.length ? 'Services: ' + d.services.map((s) => esc(s.replace(/_/g, ' '))).join(', ') : ''}</p>
-        ${renderOffers(d.offers)}
-      </div>`);
+      // One call: the detail carries open-now, the week's hours and the offers valid now.
+      const d = await api(`/v1/outlets/${id}`);
+      if (state.cardId !== id) return;
+      state.cardDetail = d;
+      $('card-body').innerHTML = Card.render(d, cardContext());
+      if (!m) map.setView([d.lat, d.lon], Math.max(map.getZoom(), 13), { animate: false });
+      keepVisible(L.latLng(d.lat, d.lon));
+      document.body.dataset.card = String(id);
     } catch (e) {
-      popup.setContent(`<div class="popup"><h3>${esc(o.name)}</h3><p class="closed">${esc(e.message)}</p></div>`);
+      if (state.cardId !== id) return;
+      $('card-body').innerHTML = `<h2 id="card-title">${esc(t('store'))}</h2><p class="closed">${esc(e.message)}</p>`;
     }
+    $('card-close').focus();
   }
 
-  function focusOutlet(id) {
-    const m = state.markers.get(id);
-    if (!m) return;
-    cluster.zoomToShowLayer(m, () => m.openPopup());
+  // Pans the map so that `ll` is in the part the card does not cover (the bottom sheet on a
+  // phone, the card's column on a desktop).
+  function keepVisible(ll) {
+    const card = $('card');
+    if (card.hidden) return;
+    const size = map.getSize();
+    const mapBox = map.getContainer().getBoundingClientRect();
+    const cardBox = card.getBoundingClientRect();
+    const sheet = getComputedStyle(card).position === 'fixed';
+    const free = sheet
+      ? { x0: 0, x1: size.x, y0: 0, y1: Math.max(60, cardBox.top - mapBox.top) }
+      : { x0: Math.min(size.x - 60, cardBox.right - mapBox.left), x1: size.x, y0: 0, y1: size.y };
+    const p = map.latLngToContainerPoint(ll);
+    const margin = 40;
+    if (p.x >= free.x0 + margin && p.x <= free.x1 - margin && p.y >= free.y0 + margin && p.y <= free.y1 - margin) return;
+    map.panBy([p.x - (free.x0 + free.x1) / 2, p.y - (free.y0 + free.y1) / 2], { animate: false });
   }
+
+  function closeCard() {
+    if ($('card').hidden) return;
+    $('card').hidden = true;
+    state.cardId = null;
+    state.cardDetail = null;
+    delete document.body.dataset.card;
+    markCurrent(null);
+    if (location.hash.startsWith('#outlet=')) history.replaceState(null, '', location.pathname + location.search);
+    const back = state.cardOpener;
+    state.cardOpener = null;
+    if (back && document.contains(back)) back.focus();
+  }
+
+  function markCurrent(id) {
+    document.querySelectorAll('.outlet-marker.current').forEach((e) => e.classList.remove('current'));
+    if (id !== null) document.querySelectorAll(`.outlet-marker[data-id="${id}"]`).forEach((e) => e.classList.add('current'));
+  }
+
+  function openFromHash() {
+    const m = /^#outlet=(\d+)$/.exec(location.hash);
+    if (m) openCard(Number(m[1]), null);
+  }
+
+  // Markers are drawn anew as the map moves; the open card's marker keeps its ring.
+  map.on('moveend', () => setTimeout(() => { if (state.cardId !== null) markCurrent(state.cardId); }, 0));
+  $('card-close').addEventListener('click', closeCard);
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !$('card').hidden) {
+      e.preventDefault();
+      closeCard();
+    }
+  });
+  window.addEventListener('hashchange', openFromHash);
 
   // ---------- result lists ----------
 
-  function resultItem(o, extra) {
+  function resultItem(o, extraHtml) {
     const li = document.createElement('li');
     li.dataset.id = o.id;
     const b = document.createElement('button');
     b.type = 'button';
-    b.innerHTML = `<span class="swatch" style="background:${esc(chainColour(o.chain))}"></span>${esc(o.name)}<br><span class="meta">${extra}</span>`;
-    b.addEventListener('click', () => focusOutlet(o.id));
+    b.innerHTML = `<span class="swatch" style="background:${esc(chainColour(o.chain))}"></span>${esc(o.name)}<br><span class="meta">${extraHtml}</span>`;
+    b.addEventListener('click', () => openCard(o.id, b));
     li.appendChild(b);
     return li;
+  }
+
+  // Arrow keys move through a result list; from the search field, Down enters its list.
+  function listKeys(list) {
+    list.addEventListener('keydown', (e) => {
+      if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp' && e.key !== 'Home' && e.key !== 'End') return;
+      const buttons = [...list.querySelectorAll('li > button')];
+      const i = buttons.indexOf(document.activeElement);
+      if (i < 0 || !buttons.length) return;
+      e.preventDefault();
+      let j = i;
+      if (e.key === 'ArrowDown') j = Math.min(buttons.length - 1, i + 1);
+      else if (e.key === 'ArrowUp') j = i - 1;
+      else if (e.key === 'Home') j = 0;
+      else j = buttons.length - 1;
+      if (j >= 0) buttons[j].focus();
+      else if (list.id === 'search-results') $('search').focus();
+      else buttons[0].focus();
+    });
+  }
+  document.querySelectorAll('.results').forEach(listKeys);
+  $('search').addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowDown') {
+      const first = document.querySelector('#search-results li > button');
+      if (first) { e.preventDefault(); first.focus(); }
+    }
+  });
+
+  function openLabel(v) {
+    if (v === true) return `<span class="open">${esc(t('open_now'))}</span>`;
+    if (v === false) return `<span class="closed">${esc(t('closed_now'))}</span>`;
+    return `<span class="meta">${esc(t('open_unknown'))}</span>`;
   }
 
   // Highlighted outlets get their own marker above the clusters, so a clustered one shows too.
   function highlightOutlets(outlets, colour) {
     for (const o of outlets) {
-      withPopup(L.marker([o.lat, o.lon], { icon: icon(o), title: o.name, alt: o.name, zIndexOffset: 1000 }), o)
-        .addTo(highlight);
+      outletMarker(o, { zIndexOffset: 1000 }).addTo(highlight);
       L.circleMarker([o.lat, o.lon], {
-        radius: 15, color: colour, weight: 3, fill: false, interactive: false, className: 'hl-ring',
+        radius: 17, color: colour, weight: 3, fill: false, interactive: false, className: 'hl-ring',
       }).addTo(highlight);
     }
   }
 
   // ---------- search ----------
 
-  function runSearch() {
-    const q = $('search').value.trim().toLowerCase();
-    const ul = $('search-results');
-    ul.textContent = '';
-    if (q.length < 2) return;
-    const hits = state.outlets.filter((o) =>
-      o.name.toLowerCase().includes(q) ||
-      municipalityName(o.municipality).toLowerCase().includes(q) ||
-      o.address.city.toLowerCase().includes(q));
-    for (const o of hits.slice(0, 30)) {
-      ul.appendChild(resultItem(o, `${esc(o.address.street)}, ${esc(o.address.city)}`));
-    }
-    if (!hits.length) {
-      const li = document.createElement('li');
-      li.className = 'meta';
-      li.textContent = 'No match among the outlets shown.';
-      ul.appendChild(li);
-    } else if (hits.length > 30) {
-      const li = document.createElement('li');
-      li.className = 'meta';
-      li.textContent = `…and ${hits.length - 30} more; type more to narrow.`;
-      ul.appendChild(li);
+  function indexOutlets() {
+    state.index.clear();
+    for (const o of state.outlets) {
+      state.index.set(o.id, Search.words([
+        o.name, chainName(o.chain), municipalityName(o.municipality),
+        o.address.postal_code, o.address.street, o.address.city,
+      ].join(' ')));
     }
   }
 
+  const SEARCH_SHOWN = 30;
+  // Lists the matches, best first; `move` fits the map to them (typing, not a filter change).
+  function runSearch(move) {
+    const q = $('search').value.trim();
+    const ul = $('search-results');
+    ul.textContent = '';
+    if (q.length < 2) return;
+    const cost = Search.matcher(q);
+    const hits = [];
+    for (const o of state.outlets) {
+      const c = cost(state.index.get(o.id) || []);
+      if (c !== Infinity) hits.push({ o, c });
+    }
+    hits.sort((a, b) => a.c - b.c || a.o.name.localeCompare(b.o.name, I.locale));
+    for (const { o } of hits.slice(0, SEARCH_SHOWN)) {
+      ul.appendChild(resultItem(o, `${esc(o.address.street)}, ${esc(o.address.postal_code)} ${esc(o.address.city)}`));
+    }
+    const li = document.createElement('li');
+    li.className = 'meta';
+    if (!hits.length) li.textContent = t('search_none');
+    else li.textContent = t('search_count', { n: hits.length, shown: Math.min(hits.length, SEARCH_SHOWN) });
+    ul.appendChild(li);
+    document.body.dataset.searchHits = String(hits.length);
+    if (move && hits.length) {
+      const best = hits.filter((h) => h.c === hits[0].c).slice(0, 200);
+      const b = L.latLngBounds(best.map((h) => [h.o.lat, h.o.lon]));
+      map.fitBounds(b, { padding: [40, 40], maxZoom: 13 });
+    }
+  }
+
+  let searchTimer = null;
+  $('search').addEventListener('input', () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => runSearch(true), 200);
+  });
+
   // ---------- nearest ----------
 
-  async function nearest(lat, lon) {
+  function showNearest() {
+    const last = state.lastNearest;
+    const ol = $('nearest-list');
+    ol.textContent = '';
+    if (!last) return;
+    let outlets = last.outlets.slice();
+    if ($('sort').value === 'open') {
+      // Open ones first, each group still nearest first (the service's order).
+      outlets = [...outlets.filter((o) => o.open_now === true), ...outlets.filter((o) => o.open_now !== true)];
+    }
+    for (const o of outlets) {
+      const li = resultItem(o, `${esc(km(o.distance_m))} · ${openLabel(typeof o.open_now === 'boolean' ? o.open_now : null)}`);
+      li.dataset.distance = String(o.distance_m);
+      ol.appendChild(li);
+    }
+  }
+
+  async function nearest(lat, lon, how) {
     const p = filterParams();
     p.set('lat', lat.toFixed(6));
     p.set('lon', lon.toFixed(6));
     p.set('k', $('k').value);
-    status('Finding the nearest outlets…');
+    status(t('finding_nearest'));
     try {
       const res = await api(`/v1/outlets/nearest?${p}`);
-      const open = openNow(res.outlets);
       highlight.clearLayers();
-      L.circleMarker([lat, lon], { radius: 6, color: '#0d3b66', fillColor: '#0d3b66', fillOpacity: 1, interactive: false })
+      L.circleMarker([lat, lon], { radius: 7, color: '#ffffff', weight: 2, fillColor: '#0b57d0', fillOpacity: 1, interactive: false, className: 'me' })
         .addTo(highlight);
-      highlightOutlets(res.outlets, '#f4a261');
-      const ol = $('nearest-list');
-      ol.textContent = '';
-      for (const o of res.outlets) {
-        const li = resultItem(o, `${km(o.distance_m)} · ${openLabel(open.get(o.id))}`);
-        li.dataset.distance = String(o.distance_m);
-        ol.appendChild(li);
-      }
+      highlightOutlets(res.outlets, '#0b57d0');
+      state.lastNearest = { lat, lon, how, count: res.count, outlets: res.outlets };
+      showNearest();
+      // The answer to a tap on a button is shown next to it (on a phone the panel scrolls).
+      if (how !== 'point' || document.activeElement === $('centre')) $('nearest-list').scrollIntoView({ block: 'nearest' });
       if (res.outlets.length) {
         const b = L.latLngBounds(res.outlets.map((o) => [o.lat, o.lon])).extend([lat, lon]);
-        if (!map.getBounds().contains(b)) map.fitBounds(b, { padding: [40, 40], maxZoom: 13 });
+        if (!map.getBounds().contains(b) || how === 'me') map.fitBounds(b, { padding: [40, 40], maxZoom: 14 });
       }
-      status(`${res.count} nearest to ${lat.toFixed(4)}, ${lon.toFixed(4)}`);
+      nearestStatus();
     } catch (e) {
-      status(`Nearest: ${e.message}`);
+      status(t('error_nearest', { message: e.message }));
     }
+  }
+
+  function nearestStatus() {
+    const last = state.lastNearest;
+    if (!last) return;
+    if (last.how === 'me') status(t('nearest_to_you', { n: last.count }));
+    else status(t('nearest_to_point', { n: last.count, lat: coord(last.lat), lon: coord(last.lon) }));
   }
 
   map.on('click', (e) => {
     if (drawing.on) addDrawPoint(e.latlng);
     else if (state.whatIfPick) whatIfPick(e.latlng);
-    else nearest(e.latlng.lat, e.latlng.lng);
+    else nearest(e.latlng.lat, e.latlng.lng, 'point');
   });
   $('centre').addEventListener('click', () => {
     const c = map.getCenter();
-    nearest(c.lat, c.lng);
+    nearest(c.lat, c.lng, 'point');
   });
+  $('sort').addEventListener('change', showNearest);
+
+  // The reason a location was not given, in plain words next to the button.
+  function locateMessage(key) {
+    state.locateKey = key;
+    $('locate-msg').textContent = key ? t(key) : '';
+    $('locate-msg').classList.toggle('warn', Boolean(key) && key !== 'locating');
+  }
+
   $('locate').addEventListener('click', () => {
     if (!navigator.geolocation) {
-      status('This browser cannot tell your location.');
+      locateMessage('locate_unsupported');
       return;
     }
-    status('Asking for your location…');
+    locateMessage('locating');
     navigator.geolocation.getCurrentPosition(
-      (pos) => nearest(pos.coords.latitude, pos.coords.longitude),
-      (err) => status(`Location not available: ${err.message}`),
-      { enableHighAccuracy: false, timeout: 10000 },
+      (pos) => {
+        locateMessage(null);
+        nearest(pos.coords.latitude, pos.coords.longitude, 'me');
+      },
+      (err) => {
+        if (err.code === 1) locateMessage('locate_denied');
+        else if (err.code === 3) locateMessage('locate_timeout');
+        else locateMessage('locate_unavailable');
+      },
+      { enableHighAccuracy: false, timeout: 15000, maximumAge: 60000 },
     );
   });
 
@@ -376,7 +543,7 @@
   async function alongRouteFile() {
     const f = $('gpx').files[0];
     if (!f) {
-      status('Choose a GPX or GeoJSON file first.');
+      status(t('route_choose_file'));
       $('gpx').focus();
       return;
     }
@@ -386,14 +553,14 @@
   async function alongRoute(text, name) {
     const corridorKm = parseFloat($('corridor').value);
     if (!(corridorKm > 0)) {
-      status('The corridor must be a positive number of kilometres.');
+      status(t('route_bad_corridor'));
       $('corridor').focus();
       return;
     }
     const p = filterParams();
     p.set('corridor_m', String(Math.round(corridorKm * 1000)));
     const type = text.trimStart().startsWith('{') ? 'application/geo+json' : 'application/gpx+xml';
-    status('Finding outlets along the route…');
+    status(t('route_finding'));
     try {
       const res = await api(`/v1/outlets/along-route?${p}`, { method: 'POST', headers: { 'Content-Type': type }, body: text });
       routeLayer.clearLayers();
@@ -409,7 +576,7 @@
       const ol = $('route-list');
       ol.textContent = '';
       for (const o of res.outlets) {
-        ol.appendChild(resultItem(o, `km ${o.along_km.toFixed(1)} · ${km(o.distance_m)} off the route`));
+        ol.appendChild(resultItem(o, esc(t('route_item', { along: I.num(o.along_km, { maximumFractionDigits: 1, minimumFractionDigits: 1 }), off: km(o.distance_m) }))));
       }
       state.lastRoute = res.outlets.map((o) => o.id);
       routeDl.text = null; // the last route's download choices no longer apply
@@ -418,9 +585,9 @@
       $('export-row').hidden = res.outlets.length === 0;
       if (res.outlets.length) routeDownloads(text, type, p, name);
       if (bounds && bounds.isValid()) map.fitBounds(bounds, { padding: [30, 30] });
-      status(`${res.count} outlets along the route`);
+      status(t('route_count', { n: res.count }));
     } catch (e) {
-      status(`Route: ${e.message}`);
+      status(t('error_route', { message: e.message }));
     }
   }
 
@@ -523,7 +690,8 @@
   function setDrawing(on) {
     drawing.on = on;
     $('draw').setAttribute('aria-pressed', String(on));
-    $('draw').textContent = on ? 'Cancel drawing' : 'Draw a route';
+    $('draw').textContent = on ? t('draw_cancel') : t('draw');
+    $('draw').dataset.i18n = on ? 'draw_cancel' : 'draw';
     $('draw-hint').hidden = !on;
     $('draw-done').disabled = !on || drawing.points.length < 2;
     // Markers let clicks through while drawing, so every click adds a point.
@@ -570,7 +738,7 @@
   const heat = L.geoJSON(null, {
     pane: 'heatPane',
     style: (f) => heatStyle(f.properties.households),
-    onEachFeature: (f, layer) => layer.bindTooltip(`Households: ${esc(householdsText(f.properties.households))}`),
+    onEachFeature: (f, layer) => layer.bindTooltip(esc(t('tip_households', { h: householdsText(f.properties.households) }))),
   });
   const rings = L.layerGroup();
   const HEAT_STEPS = [10, 50, 200, 1000, 3000];
@@ -579,7 +747,7 @@
   // Figures below the privacy floor are never shown as numbers, whatever the service sends.
   function householdsText(h) {
     if (typeof h !== 'number') return String(h);
-    return h < 10 ? '<10' : String(h);
+    return h < 10 ? '<10' : I.num(h);
   }
 
   function heatStyle(h) {
@@ -595,9 +763,9 @@
     const parts = ['<span><i style="background:#d9d9d9"></i>&lt;10</span>'];
     HEAT_STEPS.forEach((s, i) => {
       const next = HEAT_STEPS[i + 1];
-      parts.push(`<span><i style="background:${HEAT_COLOURS[i]}"></i>${s}${next ? '–' + (next - 1) : '+'}</span>`);
+      parts.push(`<span><i style="background:${HEAT_COLOURS[i]}"></i>${esc(I.num(s))}${next ? '–' + esc(I.num(next - 1)) : '+'}</span>`);
     });
-    $('heat-legend').innerHTML = 'Households per km²: ' + parts.join('');
+    $('heat-legend').innerHTML = `${esc(t('legend_households_km2'))} ` + parts.join('');
   }
 
   function plannerHeaders() {
@@ -642,28 +810,28 @@
     e.preventDefault();
     const key = $('planner-key').value.trim();
     if (!key) {
-      plannerOff('Enter a planner key to see the planning layers.');
+      plannerOff(t('planner_enter_key'));
       return;
     }
     state.plannerKey = key;
-    $('planner-msg').textContent = 'Checking the key…';
+    $('planner-msg').textContent = t('planner_checking');
     try {
       await loadHeat();
       $('planner').hidden = false;
       $('planner').disabled = false;
       heatLegend();
       fillWhatIfChains();
-      $('planner-msg').textContent = 'Planner view on.';
+      $('planner-msg').textContent = t('planner_on');
     } catch (err) {
-      if (err.status === 401 || err.status === 403) plannerOff('That key is not a planner key.');
-      else if (err.status === 404) plannerOff('This server has no planning routes yet.');
-      else plannerOff(`Planning: ${err.message}`);
+      if (err.status === 401 || err.status === 403) plannerOff(t('planner_not_planner'));
+      else if (err.status === 404) plannerOff(t('planner_no_routes'));
+      else plannerOff(t('error_planning', { message: err.message }));
     }
   });
 
-  $('heat').addEventListener('change', () => loadHeat().catch((e) => status(`Density: ${e.message}`)));
+  $('heat').addEventListener('change', () => loadHeat().catch((e) => status(t('error_density', { message: e.message }))));
   map.on('moveend', () => {
-    if (state.plannerKey && $('heat').checked) loadHeat().catch((e) => status(`Density: ${e.message}`));
+    if (state.plannerKey && $('heat').checked) loadHeat().catch((e) => status(t('error_density', { message: e.message })));
   });
 
   // Coverage rings: a circle of the chosen radius round every outlet shown.
@@ -685,7 +853,7 @@
 
   // A share (0–1) or the suppressed "<10", as text.
   function shareText(v) {
-    return typeof v === 'number' ? `${(v * 100).toFixed(1)} %` : String(v);
+    return typeof v === 'number' ? `${I.num(v * 100, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} %` : String(v);
   }
 
   // The ring distance in metres, or `fallback` when no ring is set.
@@ -699,8 +867,8 @@
       const mark = b.within_m === highlightM ? ' class="hl"' : '';
       return `<tr${mark}><td>${esc(km(b.within_m))}</td><td>${esc(householdsText(b.households))}</td><td>${esc(shareText(b.share_households))}</td></tr>`;
     }).join('');
-    return `<table><caption>${esc(row.label || '')}: ${esc(householdsText(row.households))} households</caption>`
-      + `<thead><tr><th scope="col">Within</th><th scope="col">Households</th><th scope="col">Share</th></tr></thead><tbody>${rows}</tbody></table>`;
+    return `<table><caption>${esc(row.label || '')}: ${esc(t('n_households', { h: householdsText(row.households) }))}</caption>`
+      + `<thead><tr><th scope="col">${esc(t('th_within'))}</th><th scope="col">${esc(t('th_households'))}</th><th scope="col">${esc(t('th_share'))}</th></tr></thead><tbody>${rows}</tbody></table>`;
   }
 
   $('coverage-go').addEventListener('click', async () => {
@@ -708,13 +876,13 @@
     const p = filterParams();
     const d = ringMetres(null);
     if (d) p.set('distance_m', String(d));
-    out.textContent = 'Computing…';
+    out.textContent = t('computing');
     try {
       const rep = await api(`/v1/planning/coverage?${p}`, { headers: plannerHeaders() });
       out.innerHTML = bandsTable(rep.total, d);
       document.body.dataset.coverage = 'done';
     } catch (e) {
-      out.textContent = `Coverage: ${e.message}`;
+      out.textContent = t('error_coverage', { message: e.message });
     }
   });
 
@@ -728,8 +896,11 @@
       fillColor: CATCHMENT_COLOURS[f.properties.outlet % CATCHMENT_COLOURS.length], className: 'catchment-area',
     }),
     onEachFeature: (f, layer) => layer.bindTooltip(
-      `${esc(f.properties.name)}: ${esc(householdsText(f.properties.households))} households, `
-      + `median ${typeof f.properties.median_m === 'number' ? esc(km(f.properties.median_m)) : esc(f.properties.median_m)}`),
+      esc(t('tip_catchment', {
+        name: f.properties.name,
+        h: householdsText(f.properties.households),
+        median: typeof f.properties.median_m === 'number' ? km(f.properties.median_m) : String(f.properties.median_m),
+      }))),
   });
 
   function clearCatchments() {
@@ -743,18 +914,18 @@
     const out = $('catchments-out');
     const p = filterParams();
     p.set('format', 'geojson');
-    out.textContent = 'Computing…';
+    out.textContent = t('computing');
     try {
       const fc = await api(`/v1/planning/catchments?${p}`, { headers: plannerHeaders() });
       catchmentLayer.clearLayers();
       catchmentLayer.addData(fc);
       catchmentLayer.addTo(map);
       const top = fc.features.slice().sort((a, b) => (Number(b.properties.households) || 0) - (Number(a.properties.households) || 0)).slice(0, 5);
-      out.innerHTML = `<p>${fc.features.length} catchments. Largest:</p><ol>${top.map((f) =>
+      out.innerHTML = `<p>${esc(t('catchments_count', { n: fc.features.length }))}</p><ol>${top.map((f) =>
         `<li>${esc(f.properties.name)}: ${esc(householdsText(f.properties.households))}</li>`).join('')}</ol>`;
       document.body.dataset.catchments = String(fc.features.length);
     } catch (e) {
-      out.textContent = `Catchments: ${e.message}`;
+      out.textContent = t('error_catchments', { message: e.message });
     }
   });
   $('catchments-clear').addEventListener('click', clearCatchments);
@@ -765,7 +936,7 @@
     pane: 'heatPane',
     style: () => ({ color: '#b42318', weight: 1, fillColor: '#b42318', fillOpacity: 0.45, className: 'gap-area' }),
     onEachFeature: (f, layer) => layer.bindTooltip(
-      `Gap ${esc(f.properties.rank)}: ${esc(householdsText(f.properties.households))} households; nearest ${esc(f.properties.nearest_outlet_name)}`),
+      esc(t('tip_gap', { rank: f.properties.rank, h: householdsText(f.properties.households), name: f.properties.nearest_outlet_name }))),
   });
 
   function clearGaps() {
@@ -779,13 +950,13 @@
     const out = $('gaps-out');
     const d = parseFloat($('gap-km').value);
     if (!(d > 0)) {
-      out.textContent = 'Give a distance above 0 km.';
+      out.textContent = t('gaps_bad_distance');
       return;
     }
     const p = filterParams();
     p.set('distance_m', String(Math.round(d * 1000)));
     p.set('format', 'geojson');
-    out.textContent = 'Computing…';
+    out.textContent = t('computing');
     try {
       const fc = await api(`/v1/planning/gaps?${p}`, { headers: plannerHeaders() });
       gapLayer.clearLayers();
@@ -793,15 +964,15 @@
       gapLayer.addTo(map);
       const items = fc.features.slice(0, 10).map((f) => {
         const c = f.properties.centre;
-        return `<li><button type="button" data-lat="${c.lat}" data-lon="${c.lon}">Gap ${esc(f.properties.rank)}: `
-          + `${esc(householdsText(f.properties.households))} households</button></li>`;
+        return `<li><button type="button" data-lat="${esc(c.lat)}" data-lon="${esc(c.lon)}">`
+          + `${esc(t('gap_item', { rank: f.properties.rank, h: householdsText(f.properties.households) }))}</button></li>`;
       }).join('');
-      out.innerHTML = `<p>${fc.features.length} gap areas farther than ${esc(d)} km.</p><ol class="results">${items}</ol>`;
+      out.innerHTML = `<p>${esc(t('gaps_count', { n: fc.features.length, d }))}</p><ol class="results">${items}</ol>`;
       out.querySelectorAll('button[data-lat]').forEach((b) => b.addEventListener('click', () =>
         map.setView([Number(b.dataset.lat), Number(b.dataset.lon)], Math.max(map.getZoom(), 10))));
       document.body.dataset.gaps = String(fc.features.length);
     } catch (e) {
-      out.textContent = `Gaps: ${e.message}`;
+      out.textContent = t('error_gaps', { message: e.message });
     }
   });
   $('gaps-clear').addEventListener('click', clearGaps);
@@ -825,17 +996,17 @@
     whatIf.open.forEach((o, i) => {
       L.circleMarker([o.lat, o.lon], {
         radius: 9, color: '#111', weight: 2, fillColor: chainColour(o.chain), fillOpacity: 0.9, className: 'whatif-open',
-      }).bindTooltip(`New ${o.chain} #${i + 1}`).addTo(whatIfLayer);
-      items.push(`<li>Open ${esc(o.chain)} at ${o.lat.toFixed(4)}, ${o.lon.toFixed(4)}</li>`);
+      }).bindTooltip(esc(t('tip_new', { chain: chainName(o.chain), i: i + 1 }))).addTo(whatIfLayer);
+      items.push(`<li>${esc(t('whatif_open_item', { chain: chainName(o.chain), lat: coord(o.lat), lon: coord(o.lon) }))}</li>`);
     });
     for (const id of whatIf.close) {
       const o = state.outlets.find((x) => x.id === id);
       if (o) {
         L.circleMarker([o.lat, o.lon], {
-          radius: 11, color: '#b42318', weight: 3, fill: false, dashArray: '3 3', className: 'whatif-close',
-        }).bindTooltip(`Close ${o.name}`).addTo(whatIfLayer);
+          radius: 19, color: '#b42318', weight: 3, fill: false, dashArray: '3 3', className: 'whatif-close',
+        }).bindTooltip(esc(t('tip_close', { name: o.name }))).addTo(whatIfLayer);
       }
-      items.push(`<li>Close ${esc(o ? o.name : '')} (id ${esc(id)})</li>`);
+      items.push(`<li>${esc(t('whatif_close_item', { name: o ? o.name : '', id: String(id) }))}</li>`);
     }
     whatIfLayer.addTo(map);
     $('whatif-list').innerHTML = items.join('');
@@ -848,8 +1019,8 @@
     const hint = $('whatif-hint');
     hint.hidden = !state.whatIfPick;
     hint.textContent = state.whatIfPick === 'open'
-      ? 'Click the map where the new outlet should be.'
-      : 'Click the map next to the outlet to close.';
+      ? t('whatif_hint_open')
+      : t('whatif_hint_close');
     map.getContainer().classList.toggle('picking', Boolean(state.whatIfPick));
   }
 
@@ -886,7 +1057,7 @@
       opt.textContent = c.name;
       sel.appendChild(opt);
     }
-    if ($('chain').value) sel.value = $('chain').value;
+    if (chosenChains().length) sel.value = chosenChains()[0];
   }
 
   $('whatif-open').addEventListener('click', () => setWhatIfPick('open'));
@@ -909,13 +1080,13 @@
     const out = $('whatif-out');
     const close = whatIfIds();
     if (!whatIf.open.length && !close.length) {
-      out.textContent = 'Drop a new outlet or pick one to close first.';
+      out.textContent = t('whatif_nothing');
       return;
     }
     const p = filterParams();
     const d = ringMetres(5000);
     p.set('distance_m', String(d));
-    out.textContent = 'Computing…';
+    out.textContent = t('computing');
     try {
       const rep = await api(`/v1/planning/whatif?${p}`, {
         method: 'POST',
@@ -927,38 +1098,82 @@
       const b1 = band(rep.after);
       const changes = rep.changes.slice(0, 8).map((c) =>
         `<tr><td>${esc(c.name)}</td><td>${esc(c.status)}</td><td>${esc(householdsText(c.households_before))}</td><td>${esc(householdsText(c.households_after))}</td></tr>`).join('');
-      out.innerHTML = `<p id="whatif-summary">Within ${esc(km(d))}: ${esc(householdsText(b0.households))} → `
-        + `${esc(householdsText(b1.households))} households (${esc(shareText(b0.share_households))} → ${esc(shareText(b1.share_households))}).</p>`
-        + `<table><thead><tr><th scope="col">Outlet</th><th scope="col">Change</th><th scope="col">Before</th><th scope="col">After</th></tr></thead><tbody>${changes}</tbody></table>`;
+      out.innerHTML = `<p id="whatif-summary">${esc(t('whatif_summary', { d: km(d), h0: householdsText(b0.households), h1: householdsText(b1.households), s0: shareText(b0.share_households), s1: shareText(b1.share_households) }))}</p>`
+        + `<table><thead><tr><th scope="col">${esc(t('th_outlet'))}</th><th scope="col">${esc(t('th_change'))}</th><th scope="col">${esc(t('th_before'))}</th><th scope="col">${esc(t('th_after'))}</th></tr></thead><tbody>${changes}</tbody></table>`;
       document.body.dataset.whatif = 'done';
     } catch (e) {
-      out.textContent = `What-if: ${e.message}`;
+      out.textContent = t('error_whatif', { message: e.message });
     }
   });
 
-  // ---------- filters, search, layout ----------
+  // ---------- filters, language, layout ----------
 
-  $('chain').addEventListener('change', () => loadOutlets().catch((e) => status(e.message)));
-  $('category').addEventListener('change', () => loadOutlets().catch((e) => status(e.message)));
-  $('search').addEventListener('input', runSearch);
+  function chainSummary() {
+    const n = chosenChains().length;
+    $('chain-summary').textContent = n ? t('chains_chosen', { n }) : t('chains_all');
+  }
+
+  function filterChanged() {
+    chainSummary();
+    loadOutlets().catch((e) => status(e.message));
+  }
+
+  $('chain-list').addEventListener('change', filterChanged);
+  $('chains-clear').addEventListener('click', () => {
+    document.querySelectorAll('#chain-list input:checked').forEach((c) => { c.checked = false; });
+    filterChanged();
+  });
+  $('category').addEventListener('change', filterChanged);
+  $('open-now').addEventListener('change', () => {
+    filterChanged();
+    if (state.lastNearest) nearest(state.lastNearest.lat, state.lastNearest.lon, state.lastNearest.how);
+  });
   $('panel-toggle').addEventListener('click', () => {
     const collapsed = $('panel').classList.toggle('collapsed');
     $('panel-toggle').setAttribute('aria-expanded', String(!collapsed));
     setTimeout(() => map.invalidateSize(), 0);
   });
 
+  // Everything a person reads, again in the current language.
+  function translate() {
+    I.apply(document);
+    $('lang').value = I.lang;
+    document.querySelectorAll('#chain-list .chain-name').forEach((e) => {
+      e.parentElement.title = t('chain_outlets', { n: Number(e.dataset.outlets) });
+    });
+    chainSummary();
+    showCount();
+    runSearch(false);
+    showNearest();
+    nearestStatus();
+    if (state.locateKey) locateMessage(state.locateKey);
+    if (state.cardDetail) $('card-body').innerHTML = Card.render(state.cardDetail, cardContext());
+    if (state.plannerKey) heatLegend();
+  }
+
+  $('lang').addEventListener('change', async () => {
+    await I.load($('lang').value, true);
+    translate();
+  });
+
   // For the browser tests and for curious people: read-only views of what the map shows.
   window.storenet = {
     map,
     shownOutletIds: () => cluster.getLayers().map((m) => m.outletId),
+    // The marker of a chain's outlet as drawn (for the contrast test).
+    markerHtml: (chain) => icon({ id: 0, chain }).options.html,
   };
 
   (async () => {
     try {
+      await I.load(I.preferred(), false);
+      translate();
       await Promise.all([loadBase(), loadChains()]);
+      translate();
       await loadOutlets();
+      openFromHash();
     } catch (e) {
-      status(`Could not load the map: ${e.message}`);
+      status(`${t('error_load')}: ${e.message}`);
     }
   })();
 })();
