@@ -612,7 +612,7 @@
     }
     info.hidden = !choice || $('export-row').hidden;
     info.textContent = choice
-      ? `${choice.label}: ${routeDl.places} places, ${fileSize(choice.bytes)}, ${choice.filename}`
+      ? t('export_info', { label: choice.label, n: routeDl.places, size: fileSize(choice.bytes), file: choice.filename })
       : '';
   }
 
@@ -620,15 +620,16 @@
   // POST /v1/exports with the route file lists each format labelled by the device it is for,
   // with the number of places and the file's size; a download POSTs the same route to
   // /v1/exports/{format}, so the GPX carries the route track beside the stops and the file is
-  // named after the route and the day. Strings for the page's catalogue: "places", "Downloads:",
-  // "Download:", "{label}: {n} places, {size}, {file}" (see the H7 notes).
+  // named after the route and the day. The labels come translated from the server (`lang=`).
   const routeDl = { text: null, type: null, query: '', places: 0, choices: new Map(), asked: 0 };
   function pageLang() {
     const l = (document.documentElement.lang || 'en').slice(0, 2).toLowerCase();
     return ['fi', 'sv', 'en'].includes(l) ? l : 'en';
   }
   function fileSize(bytes) {
-    return bytes < 1024 ? `${bytes} B` : `${Math.max(1, Math.round(bytes / 1024))} kB`;
+    return bytes < 1024
+      ? I.num(bytes, { style: 'unit', unit: 'byte' })
+      : I.num(Math.max(1, Math.round(bytes / 1024)), { style: 'unit', unit: 'kilobyte' });
   }
   async function routeDownloads(text, type, params, name) {
     const q = new URLSearchParams(params);
@@ -647,13 +648,13 @@
         routeDl.choices.set(c.format, c);
         const opt = document.createElement('option');
         opt.value = c.format;
-        opt.textContent = `${c.label} · ${res.places} places · ${fileSize(c.bytes)}`;
+        opt.textContent = t('export_choice', { label: c.label, n: res.places, size: fileSize(c.bytes) });
         sel.appendChild(opt);
       }
       if (routeDl.choices.has(keep)) sel.value = keep;
       Object.assign(routeDl, { text, type, query: q.toString(), places: res.places });
     } catch (e) {
-      status(`Downloads: ${e.message}`);
+      status(t('export_choices_failed', { message: e.message }));
     }
     updateExportLink();
   }
@@ -678,7 +679,7 @@
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60000);
     } catch (e) {
-      status(`Download: ${e.message}`);
+      status(t('export_download_failed', { message: e.message }));
     }
   }
   $('export-link').addEventListener('click', downloadRouteFile);
