@@ -84,10 +84,10 @@ test('the route\'s downloads are labelled by device with places and size, and th
   assert.equal(labels.length, 7);
   assert.ok(labels.some((l) => l.startsWith('Garmin car navigator – GPI · ')), labels.join(' | '));
   assert.ok(labels.some((l) => l.startsWith('TomTom – OV2 · ')), labels.join(' | '));
-  for (const l of labels) assert.match(l, new RegExp(` · ${expected.count} places · \\d+ (B|kB)$`));
+  for (const l of labels) assert.match(l, new RegExp(` · ${expected.count} places · \\d+ (byte|kB)$`));
   await page.selectOption('#export-format', 'gpx');
   const info = await page.textContent('#export-info');
-  assert.match(info, new RegExp(`^Phone apps such as OsmAnd – GPX: ${expected.count} places, \\d+ (B|kB), helsinki-tampere-\\d{4}-\\d{2}-\\d{2}\\.gpx$`));
+  assert.match(info, new RegExp(`^Phone apps such as OsmAnd – GPX: ${expected.count} places, \\d+ (byte|kB), helsinki-tampere-\\d{4}-\\d{2}-\\d{2}\\.gpx$`));
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-link')]);
   assert.match(download.suggestedFilename(), /^helsinki-tampere-\d{4}-\d{2}-\d{2}\.gpx$/);
   const saved = join(dir, 'saved.gpx');
