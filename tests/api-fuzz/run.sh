@@ -52,14 +52,14 @@ per_address_per_s = 0
 per_key_per_s = 0
 EOF
 
-key() { "$bin" keys create --database-url "$db" "$@" 2>/dev/null; }
+key() { "$bin" --data-dir "$repo/data" keys create --database-url "$db" "$@" 2>/dev/null; }
 declare -A keys
 keys[admin]="$(key --role admin)"
 keys[planner]="$(key --role planner)"
 keys[retailer]="$(key --role retailer --outlet 1)"
 keys[chain]="$(key --role chain --chain k-market)"
 # A household key must name an enrolled household: enrol the demo sample's cards first.
-"$bin" ledger ingest --database-url "$db" "$repo/data/ledger/cards.csv" >/dev/null
+"$bin" --data-dir "$repo/data" ledger ingest --database-url "$db" "$repo/data/ledger/cards.csv" >/dev/null
 keys[household]="$(key --role household --household 100001)"
 
 # The bundled data, but the household grid cut to a 40 km × 30 km box around Helsinki (about

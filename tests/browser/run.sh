@@ -41,8 +41,11 @@ port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()
 STORENET_PLANNER_KEY="$("$bin" keys create --role planner --database-url "$db" 2>/dev/null)"
 export STORENET_PLANNER_KEY
 # Keys of other roles, which the planner view must refuse.
-STORENET_HOUSEHOLD_KEY="$("$bin" keys create --role household --household hh-browser --database-url "$db" 2>/dev/null)"
-STORENET_RETAILER_KEY="$("$bin" keys create --role retailer --outlet 1 --database-url "$db" 2>/dev/null)"
+# Keys name things that exist: enrol the demo sample's households, and let the retailer key's
+# outlet come from the bundled registry (keys create imports it into the empty database).
+"$bin" --data-dir "$repo/data" ledger ingest --database-url "$db" "$repo/data/ledger/cards.csv" >/dev/null
+STORENET_HOUSEHOLD_KEY="$("$bin" --data-dir "$repo/data" keys create --role household --household 100001 --database-url "$db" 2>/dev/null)"
+STORENET_RETAILER_KEY="$("$bin" --data-dir "$repo/data" keys create --role retailer --outlet 1 --database-url "$db" 2>/dev/null)"
 export STORENET_HOUSEHOLD_KEY STORENET_RETAILER_KEY
 # An admin key for the hostile-text test, which creates (and deletes) outlets and offers.
 STORENET_ADMIN_KEY="$("$bin" keys create --role admin --database-url "$db" 2>/dev/null)"
