@@ -5,7 +5,7 @@
 
 mod hours;
 
-pub use hours::{HoursError, OpeningHours};
+pub use hours::{finnish_holiday, DayHours, Holiday, HoursError, HoursStatus, OpeningHours};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -203,7 +203,7 @@ fn errors_say_what_is_wrong() {
     assert_eq!(reason("Mo 08:61-10:00"), "minute 61 out of range (0..=59)");
     assert_eq!(
         reason("Xx 08:00-10:00"),
-        "unknown weekday `Xx` (use Mo, Tu, We, Th, Fr, Sa, Su or PH)"
+        "unknown weekday or month `Xx` (use Mo, Tu, We, Th, Fr, Sa, Su, PH, Jan..Dec or `week NN`)"
     );
     assert_eq!(reason("Mo 8-10"), "time `8` is not HH:MM");
     assert_eq!(reason("Mo 08:00"), "time span `08:00` is not HH:MM-HH:MM");
@@ -251,6 +251,35 @@ fn days_strategy() -> impl Strategy<Value = Option<Days>> {
     ]
 }
 
+fn month_day_strategy() -> impl Strategy<Value = MonthDay> {
+    (1u8..=12, prop::option::of(1u8..=28)).prop_map(|(month, day)| MonthDay { month, day })
+}
+
+fn date_range_strategy() -> impl Strategy<Value = DateRange> {
+    (month_day_strategy(), month_day_strategy()).prop_map(|(start, end)| {
+        // `Dec 24-26` needs a start day to name an end day of the same month.
+        let end = if start.day.is_none() && end.day.is_some() && end.month == start.month {
+            start
+        } else {
+            end
+        };
+        DateRange { start, end }
+    })
+}
+
+fn week_strategy() -> impl Strategy<Value = WeekRange> {
+    (1u8..=53, 1u8..=53, 1u8..=4).prop_map(|(from, to, step)| WeekRange { from, to, step })
+}
+
+fn selector_strategy() -> impl Strategy<Value = Selector> {
+    (
+        prop::collection::vec(date_range_strategy(), 0..3),
+        prop::collection::vec(week_strategy(), 0..2),
+        days_strategy(),
+    )
+        .prop_map(|(dates, weeks, days)| Selector { dates, weeks, days })
+}
+
 fn span_strategy() -> impl Strategy<Value = Span> {
     (0u16..1440, 1u16..1440).prop_map(|(start, len)| {
         let end = start + len;
@@ -261,12 +290,19 @@ fn span_strategy() -> impl Strategy<Value = Span> {
 
 fn rule_strategy() -> impl Strategy<Value = Rule> {
     prop_oneof![
-        1 => Just(Rule::AlwaysOpen),
-        2 => (days_strategy(), any::<bool>(), prop::collection::vec(span_strategy(), 1..4))
-            .prop_map(|(days, off, spans)| Rule::Days {
-                days,
-                times: if off { Times::Off } else { Times::Open(spans) },
-            }),
+        1 => Just(Rule::new(Selector::default(), Times::AlwaysOpen, false, None)),
+        4 => (
+            selector_strategy(),
+            any::<bool>(),
+            prop::collection::vec(span_strategy(), 1..4),
+            prop::option::of("[a-z äö]{1,12}"),
+        )
+            .prop_map(|(selector, off, spans, comment)| Rule::new(
+                selector,
+                if off { Times::Off } else { Times::Open(spans) },
+                false,
+                comment.map(Into::into),
+            )),
     ]
 }
 
