@@ -8,9 +8,8 @@
 //! - ISO week selectors: `week 01-26`, `week 02-52/2`, `week 1,3,5`;
 //! - weekdays `Mo`..`Su`, ranges (`Mo-Fr`, wrapping `Fr-Mo`), lists; `PH` (Finnish public holidays,
 //!   see [`finnish_holiday`]), alone or mixed as `Su,PH`;
-//! - time spans `08:00-12:00,13:00-17:00`; spans past midnight (`22:00-02:00`, or `22:00-26:00`),
-//!   whose small hours belong to the next day; `24:00` as an end; `24/7`; `off`/`closed`; `open`
-//!   (all day);
+//! - time spans `08:00-12:00,13:00-17:00`; spans past midnight (`22:00-02:00`), whose small
+//!   hours belong to the next day; `24:00` as an end; `24/7`; `off`/`closed`; `open` (all day);
 //! - a comment in double quotes after the times: `PH off "suljettu juhlapyhinä"`.
 //!
 //! Refused with a message that says so: `SH` (there is no Finnish school-holiday calendar, and
@@ -20,6 +19,9 @@
 //!
 //! Semantics (as the OSM specification and opening_hours.js): for a date, the last `;` rule whose
 //! selectors all match the date decides the date's spans; additional rules after it add theirs.
+//! A rule without any selector (`Mo-Fr 08:00-17:00; 10:00-12:00`) adds to the days too, unless
+//! the rule before it has no selector either (opening_hours.js 3.15 does so); `off` always
+//! decides.
 //! The part of a span past midnight belongs to the next date: it is added there by the rule that
 //! wrote it, unless a later rule replaces that next date (`Fr 22:00-02:00; Sa 10:00-12:00` is
 //! closed on Saturday at 01:00).
@@ -87,7 +89,8 @@ impl DateRange {
     }
 }
 
-/// ISO weeks `from..=to` (wrapping over New Year when `from > to`), every `step`th from `from`.
+/// ISO weeks `from..=to` (`from <= to`: opening_hours.js refuses a reversed range), every
+/// `step`th from `from`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct WeekRange {
     from: u8,
@@ -97,19 +100,7 @@ struct WeekRange {
 
 impl WeekRange {
     fn contains(&self, week: u8) -> bool {
-        let offset = if self.from <= self.to {
-            if week < self.from || week > self.to {
-                return false;
-            }
-            week - self.from
-        } else if week >= self.from {
-            week - self.from
-        } else if week <= self.to {
-            week + 53 - self.from
-        } else {
-            return false;
-        };
-        offset % self.step == 0
+        self.from <= week && week <= self.to && (week - self.from) % self.step == 0
     }
 }
 
@@ -144,7 +135,7 @@ impl Selector {
 }
 
 /// A time span in minutes from the start of the day it belongs to; `end` may pass 1440
-/// (midnight), up to 2880.
+/// (midnight), less than a day after `start`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Span {
     start: u16,
@@ -185,6 +176,11 @@ struct Rule {
     comment: Option<Box<str>>,
     /// Some span runs past midnight (cached: only such rules are looked at for the day after).
     overnight: bool,
+    /// Replaces what earlier rules said about the dates it matches (set by
+    /// [`OpeningHours::from_rules`]): `off` rules and rules with a selector do, unless written
+    /// after `,`; a rule with no selector (`10:00-12:00`) does only after another such rule, and
+    /// otherwise adds to the day, as opening_hours.js decides.
+    replaces: bool,
 }
 
 impl Rule {
@@ -196,6 +192,7 @@ impl Rule {
             additional,
             comment,
             overnight,
+            replaces: true,
         }
     }
 }
@@ -231,7 +228,15 @@ impl OpeningHours {
             })
     }
 
-    fn from_rules(rules: Vec<Rule>) -> Self {
+    fn from_rules(mut rules: Vec<Rule>) -> Self {
+        let empty = Selector::default();
+        for i in 0..rules.len() {
+            let off = matches!(rules[i].times, Times::Off);
+            let unselected = rules[i].selector == empty;
+            let after_unselected = i > 0 && rules[i - 1].selector == empty;
+            rules[i].replaces =
+                off || (!rules[i].additional && (!unselected || after_unselected || i == 0));
+        }
         let canonical = RulesText(&rules).to_string().into_boxed_str();
         OpeningHours { rules, canonical }
     }
@@ -241,12 +246,12 @@ impl OpeningHours {
         &self.canonical
     }
 
-    /// Where evaluation of `date` starts: the last non-additional rule matching it (it replaces
-    /// everything before), with whether one did.
+    /// Where evaluation of `date` starts: the last replacing rule matching it, with whether one
+    /// did.
     fn deciding_rule(&self, date: NaiveDate, holiday: &mut Option<bool>) -> (usize, bool) {
         self.rules
             .iter()
-            .rposition(|r| !r.additional && r.selector.matches(date, holiday))
+            .rposition(|r| r.replaces && r.selector.matches(date, holiday))
             .map_or((0, false), |i| (i, true))
     }
 
@@ -261,7 +266,7 @@ impl OpeningHours {
             let today = if i == first {
                 decided
             } else {
-                rule.additional && rule.selector.matches(date, &mut holiday)
+                !rule.replaces && rule.selector.matches(date, &mut holiday)
             };
             if today {
                 for s in rule.times.spans() {

@@ -169,9 +169,6 @@ fn unknown_word(t: &str) -> String {
 }
 
 fn parse_time(s: &str, is_end: bool) -> Result<u16, String> {
-    if s.ends_with('+') {
-        return Err(format!("open ends (`{s}`) are not supported: give the closing time"));
-    }
     let (h, m) = s
         .split_once(':')
         .ok_or_else(|| format!("time `{s}` is not HH:MM"))?;
@@ -194,6 +191,11 @@ fn parse_time(s: &str, is_end: bool) -> Result<u16, String> {
 }
 
 fn span(s: &str) -> Result<Span, String> {
+    if s.ends_with('+') {
+        return Err(format!(
+            "open ends (`{s}`) are not supported: give the closing time"
+        ));
+    }
     let (a, b) = s
         .split_once('-')
         .ok_or_else(|| format!("time span `{s}` is not HH:MM-HH:MM"))?;
@@ -389,6 +391,11 @@ impl<'a> Cursor<'a> {
             } else {
                 from
             };
+            if to < from {
+                return Err(format!(
+                    "week range {from:02}-{to:02} is in reverse order: write `week {from:02}-53,01-{to:02}`"
+                ));
+            }
             let step = if self.eat('/') {
                 match self.small_number() {
                     Some(s @ 1..=52) => s,

@@ -62,9 +62,10 @@ impl OpeningHours {
     /// the Helsinki date of `at` on.
     ///
     /// Times are Helsinki local (with its UTC offset at that moment). An opening that falls in
-    /// the hour skipped in spring is given as the first moment after it; an opening or closing in
-    /// the hour repeated in autumn as its first and last occurrence respectively (open both times,
-    /// as [`OpeningHours::is_open_at`]).
+    /// the hour skipped in spring is given as the first moment after it (when
+    /// [`OpeningHours::is_open_at`] says open); an opening or closing in the hour repeated in
+    /// autumn as its first occurrence (the state changes then; the same wall-clock times repeat
+    /// an hour later).
     ///
     /// ```
     /// use storenet::model::OpeningHours;
@@ -100,19 +101,20 @@ impl OpeningHours {
                 }
             }
             scanned_to = next_day(date);
-            if periods.last().is_some_and(|p| p.0 > now) {
+            if periods.last().is_some_and(|p| p.0 > now && happens(p)) {
                 break;
             }
         }
         let horizon_end = scanned_to.and_time(chrono::NaiveTime::MIN);
         let current = periods.iter().find(|p| p.0 <= now && now < p.1);
-        let upcoming = periods.iter().find(|p| p.0 > now);
+        // A period that falls wholly in the hour skipped in spring never happens.
+        let upcoming = periods.iter().find(|p| p.0 > now && happens(p));
         HoursStatus {
             open_now: current.is_some(),
             closes_at: current
                 .filter(|p| p.1 < horizon_end || upcoming.is_some())
-                .map(|p| instant(p.1, Edge::Close)),
-            next_open: upcoming.map(|p| instant(p.0, Edge::Open)),
+                .map(|p| instant(p.1)),
+            next_open: upcoming.map(|p| instant(p.0)),
             days: (0..i64::from(days.min(MAX_DAYS)))
                 .map(|k| self.day_hours(add_days(today, k)))
                 .collect(),
@@ -120,26 +122,19 @@ impl OpeningHours {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Edge {
-    Open,
-    Close,
+/// False for a local period that falls wholly in the hour skipped in spring.
+fn happens(p: &(NaiveDateTime, NaiveDateTime)) -> bool {
+    instant(p.0) < instant(p.1)
 }
 
 /// The instant of a Helsinki wall-clock time.
-fn instant(local: NaiveDateTime, edge: Edge) -> DateTime<FixedOffset> {
+fn instant(local: NaiveDateTime) -> DateTime<FixedOffset> {
     let mut t = local;
     // The spring gap is one hour; stepping by minutes finds its end within 61 tries.
     for _ in 0..=120 {
         match Helsinki.from_local_datetime(&t) {
             chrono::LocalResult::Single(x) => return x.fixed_offset(),
-            chrono::LocalResult::Ambiguous(first, last) => {
-                return match edge {
-                    Edge::Open => first,
-                    Edge::Close => last,
-                }
-                .fixed_offset()
-            }
+            chrono::LocalResult::Ambiguous(first, _) => return first.fixed_offset(),
             chrono::LocalResult::None => t += Duration::minutes(1),
         }
     }
