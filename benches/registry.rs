@@ -52,6 +52,36 @@ fn bench_hours(c: &mut Criterion) {
     c.bench_function("is_open_at (Helsinki time, PH rule)", |b| {
         b.iter(|| h.is_open_at(black_box(t)))
     });
+    let t = "2026-12-04T18:30:00Z".parse().unwrap();
+    c.bench_function("status: open now, closes at, next opening, 14 days", |b| {
+        b.iter(|| h.status(black_box(t), 14))
+    });
+
+    // Open now over every bundled outlet (data/outlets.csv, 3,100 outlets), as the `open_at`
+    // filter of a list query judges them: a Friday evening, Christmas Eve, Midsummer Day.
+    let bundled = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/outlets.csv");
+    let mut rdr = csv::Reader::from_path(bundled).unwrap();
+    let col = rdr
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "opening_hours")
+        .unwrap();
+    let all: Vec<OpeningHours> = rdr
+        .records()
+        .map(|r| r.unwrap()[col].parse().unwrap())
+        .collect();
+    for at in [
+        "2026-12-04T18:30:00Z",
+        "2026-12-24T10:00:00Z",
+        "2026-06-20T09:00:00Z",
+    ] {
+        let t = at.parse().unwrap();
+        c.bench_function(
+            &format!("open now, {} bundled outlets, {at}", all.len()),
+            |b| b.iter(|| all.iter().filter(|h| h.is_open_at(black_box(t))).count()),
+        );
+    }
 }
 
 criterion_group!(benches, bench_load, bench_hours);

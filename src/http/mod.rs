@@ -191,6 +191,8 @@ pub const RESOURCES: &[fn(&mut web::ServiceConfig)] = &[
         response::OutletList,
         response::OutletJson,
         response::OutletDetail,
+        response::DayHoursJson,
+        response::HolidayNames,
         response::OfferSummary,
         response::AddressJson,
         response::ChainList,

@@ -14,6 +14,8 @@ use utoipa::IntoParams;
 
 /// Default k for nearest queries.
 pub const DEFAULT_K: usize = 5;
+/// Days of opening hours in an outlet's detail (`hours_week`).
+pub const HOURS_DAYS: u16 = 14;
 /// Default corridor half-width for along-route queries, metres.
 pub const DEFAULT_CORRIDOR_M: f64 = 2_000.0;
 
@@ -248,11 +250,11 @@ pub fn parse_id(raw: &str) -> Result<OutletId, ApiError> {
     tag = "outlets",
     params(
         ("id" = u32, Path, description = "Outlet id"),
-        ("at" = Option<String>, Query, description = "Judge `open_now` and the offers at this time: RFC 3339 or Helsinki local `YYYY-MM-DDTHH:MM` (default now)"),
+        ("at" = Option<String>, Query, description = "Judge `open_now`, the hours and the offers at this time: RFC 3339 or Helsinki local `YYYY-MM-DDTHH:MM` (default now)"),
         ("format" = Option<String>, Query, description = "`json` or `geojson` (a Feature)")
     ),
     responses(
-        (status = 200, description = "The outlet with `open_now` and `offers`", content((OutletDetail = "application/json"), (serde_json::Value = "application/geo+json"))),
+        (status = 200, description = "The outlet with `open_now`, `closes_at`, `next_open`, `hours_week` (14 days) and `offers`", content((OutletDetail = "application/json"), (serde_json::Value = "application/geo+json"))),
         (status = 400, description = "Not an id, or a malformed `at`", body = ErrorBody),
         (status = 404, description = "No open outlet with this id", body = ErrorBody)
     )
@@ -276,9 +278,13 @@ pub async fn by_id(
         .outlet(id)
         .ok_or_else(|| ApiError::not_found(format!("no open outlet with id {id}")))?;
     let offers = state.ledger.offers_at(o, at, None).await?;
+    let hours = o.hours.status(at, HOURS_DAYS);
     let detail = OutletDetail {
         outlet: OutletJson::at_time(reg, o, LocalTime::of(at)),
         offers: offers.iter().map(OfferSummary::from).collect(),
+        closes_at: hours.closes_at,
+        next_open: hours.next_open,
+        hours_week: hours.days.iter().map(Into::into).collect(),
     };
     Ok(if response::wants_geojson(&req, format) {
         HttpResponse::Ok()

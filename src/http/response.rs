@@ -1,12 +1,12 @@
 //! The shapes the API answers with, and the JSON / GeoJSON choice.
 
 use super::listing::{Listed, Rendered};
-use crate::model::{Chain, Outlet};
+use crate::model::{Chain, DayHours, Outlet};
 use crate::offers::{Benefit, Offer};
 use crate::registry::Registry;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -189,6 +189,58 @@ pub struct OutletDetail {
     /// The untargeted offers valid at it at the time asked (now by default): the store's, its
     /// chain's and the network's, in that order.
     pub offers: Vec<OfferSummary>,
+    /// When open at the time asked: when it closes (RFC 3339, Helsinki offset), following an
+    /// opening past midnight; `null` when closed or not closing within a year (`24/7`).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub closes_at: Option<DateTime<FixedOffset>>,
+    /// The next opening after the time asked (after `closes_at` when open), RFC 3339 Helsinki;
+    /// `null` when none within a year.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub next_open: Option<DateTime<FixedOffset>>,
+    /// The opening hours of 14 days from the Helsinki date of the time asked, with their Finnish
+    /// public holidays.
+    pub hours_week: Vec<DayHoursJson>,
+}
+
+/// One date's opening hours.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DayHoursJson {
+    /// The Helsinki date, `YYYY-MM-DD`.
+    #[schema(value_type = String, format = Date)]
+    pub date: NaiveDate,
+    /// The Finnish public holiday's Finnish name, e.g. `Itsenäisyyspäivä`; `null` on other days.
+    pub holiday: Option<&'static str>,
+    /// The holiday's name in Finnish, Swedish and English; `null` on other days.
+    pub holiday_names: Option<HolidayNames>,
+    /// Open intervals, local `["HH:MM", "HH:MM"]`; an end at midnight is `24:00`, and a span past
+    /// midnight shows on both dates. Empty when closed all day.
+    pub intervals: Vec<[String; 2]>,
+}
+
+/// A public holiday's names.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HolidayNames {
+    /// Finnish.
+    pub fi: &'static str,
+    /// Swedish.
+    pub sv: &'static str,
+    /// English.
+    pub en: &'static str,
+}
+
+impl From<&DayHours> for DayHoursJson {
+    fn from(d: &DayHours) -> Self {
+        DayHoursJson {
+            date: d.date,
+            holiday: d.holiday.map(|h| h.fi),
+            holiday_names: d.holiday.map(|h| HolidayNames {
+                fi: h.fi,
+                sv: h.sv,
+                en: h.en,
+            }),
+            intervals: d.interval_texts(),
+        }
+    }
 }
 
 /// A list of outlets: `count` and `outlets`, in the order the query defines.

@@ -6,7 +6,7 @@
 mod hours;
 pub mod text;
 
-pub use hours::{HoursError, OpeningHours};
+pub use hours::{finnish_holiday, DayHours, Holiday, HoursError, HoursStatus, OpeningHours};
 pub use text::{TextError, TextRule};
 
 use serde::{Deserialize, Serialize};

@@ -6,6 +6,7 @@ mod common;
 mod crs;
 mod export;
 mod faults;
+mod hours_oracle;
 mod http;
 mod i18n;
 mod ledger;

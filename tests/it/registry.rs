@@ -290,7 +290,7 @@ fn geojson_errors_name_the_feature_and_property() {
             "{path}: features[1].geometry: 61.500000 N 21.000000 E is not in Finland (more than 4000 m outside the outline)",
             "{path}: features[2].geometry: expected a Point, found a LineString",
             "{path}: features[2].properties.phone: expected +358 and 5–10 digits, e.g. `+358 40 123 4567`, found `+358 40 1`",
-            "{path}: features[3].properties.opening_hours: unknown weekday `Xx` (use Mo, Tu, We, Th, Fr, Sa, Su or PH)",
+            "{path}: features[3].properties.opening_hours: unknown weekday or month `Xx` (use Mo, Tu, We, Th, Fr, Sa, Su, PH, Jan..Dec or `week NN`)",
         ]
     );
 }

@@ -1,10 +1,45 @@
-//! Finnish public holidays, for the `PH` selector of opening hours.
+//! Finnish public holidays, for the `PH` selector of opening hours, with their names.
 //!
-//! The list is the one shops close or shorten hours on: the statutory holidays plus Midsummer Eve
-//! and Christmas Eve, which are de facto holidays in Finland (the same list Nager.Date and
-//! opening_hours.js use for `FI`).
+//! The list is the statutory one (the Church Act's holy days, May Day and Independence Day): 13
+//! days a year. Christmas Eve and Midsummer Eve are NOT public holidays in Finland (they are days
+//! off under most collective agreements, and shops write them as dates, e.g. `Dec 24 07:00-12:00`).
+//! This is also the list opening_hours.js 3.15 uses for country `fi`; the test
+//! `hours_oracle` compares the two day by day.
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
+
+/// A public holiday's name in Finnish, Swedish and English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Holiday {
+    /// Finnish name, e.g. `Itsenäisyyspäivä`.
+    pub fi: &'static str,
+    /// Swedish name, e.g. `Självständighetsdagen`.
+    pub sv: &'static str,
+    /// English name, e.g. `Independence Day`.
+    pub en: &'static str,
+}
+
+const fn h(fi: &'static str, sv: &'static str, en: &'static str) -> Holiday {
+    Holiday { fi, sv, en }
+}
+
+const NEW_YEAR: Holiday = h("Uudenvuodenpäivä", "Nyårsdagen", "New Year's Day");
+const EPIPHANY: Holiday = h("Loppiainen", "Trettondedagen", "Epiphany");
+const GOOD_FRIDAY: Holiday = h("Pitkäperjantai", "Långfredagen", "Good Friday");
+const EASTER: Holiday = h("Pääsiäispäivä", "Påskdagen", "Easter Sunday");
+const EASTER_MONDAY: Holiday = h("2. pääsiäispäivä", "Annandag påsk", "Easter Monday");
+const MAY_DAY: Holiday = h("Vappu", "Första maj", "May Day");
+const ASCENSION: Holiday = h("Helatorstai", "Kristi himmelsfärdsdag", "Ascension Day");
+const WHIT_SUNDAY: Holiday = h("Helluntaipäivä", "Pingstdagen", "Whit Sunday");
+const MIDSUMMER: Holiday = h("Juhannuspäivä", "Midsommardagen", "Midsummer Day");
+const ALL_SAINTS: Holiday = h("Pyhäinpäivä", "Alla helgons dag", "All Saints' Day");
+const INDEPENDENCE: Holiday = h(
+    "Itsenäisyyspäivä",
+    "Självständighetsdagen",
+    "Independence Day",
+);
+const CHRISTMAS: Holiday = h("Joulupäivä", "Juldagen", "Christmas Day");
+const ST_STEPHEN: Holiday = h("Tapaninpäivä", "Annandag jul", "St Stephen's Day");
 
 /// Easter Sunday of a Gregorian year (the anonymous Gregorian algorithm, Meeus/Jones/Butcher).
 pub(crate) fn easter_sunday(year: i32) -> Option<NaiveDate> {
@@ -31,37 +66,48 @@ fn first_on_or_after(from: NaiveDate, weekday: Weekday) -> NaiveDate {
     from + Duration::days(i64::from(ahead))
 }
 
-/// True if `date` is a Finnish public holiday.
-pub(crate) fn is_public_holiday(date: NaiveDate) -> bool {
-    let (m, d) = (date.month(), date.day());
-    let fixed = matches!(
-        (m, d),
-        (1, 1) | (1, 6) | (5, 1) | (12, 6) | (12, 24) | (12, 25) | (12, 26)
-    );
-    if fixed {
-        return true;
+/// The Finnish public holiday on `date`, if it is one.
+pub fn finnish_holiday(date: NaiveDate) -> Option<Holiday> {
+    let fixed = match (date.month(), date.day()) {
+        (1, 1) => Some(NEW_YEAR),
+        (1, 6) => Some(EPIPHANY),
+        (5, 1) => Some(MAY_DAY),
+        (12, 6) => Some(INDEPENDENCE),
+        (12, 25) => Some(CHRISTMAS),
+        (12, 26) => Some(ST_STEPHEN),
+        _ => None,
+    };
+    if fixed.is_some() {
+        return fixed;
     }
     let year = date.year();
     if let Some(easter) = easter_sunday(year) {
-        // Good Friday, Easter Sunday, Easter Monday, Ascension Day, Whit Sunday.
-        let offset = (date - easter).num_days();
-        if matches!(offset, -2 | 0 | 1 | 39 | 49) {
-            return true;
+        match (date - easter).num_days() {
+            -2 => return Some(GOOD_FRIDAY),
+            0 => return Some(EASTER),
+            1 => return Some(EASTER_MONDAY),
+            39 => return Some(ASCENSION),
+            49 => return Some(WHIT_SUNDAY),
+            _ => {}
         }
     }
-    // Midsummer Eve: the Friday of 19–25 June; Midsummer Day the Saturday after it.
-    // All Saints' Day: the Saturday of 31 October – 6 November.
-    let nth = |mo: u32, day: u32, wd: Weekday| {
-        NaiveDate::from_ymd_opt(year, mo, day).map(|s| first_on_or_after(s, wd))
+    // Midsummer Day: the Saturday of 20–26 June. All Saints' Day: the Saturday of
+    // 31 October – 6 November.
+    let saturday_from = |mo: u32, day: u32| {
+        NaiveDate::from_ymd_opt(year, mo, day).map(|s| first_on_or_after(s, Weekday::Sat))
     };
-    [
-        nth(6, 19, Weekday::Fri),
-        nth(6, 20, Weekday::Sat),
-        nth(10, 31, Weekday::Sat),
-    ]
-    .into_iter()
-    .flatten()
-    .any(|h| h == date)
+    if saturday_from(6, 20) == Some(date) {
+        return Some(MIDSUMMER);
+    }
+    if saturday_from(10, 31) == Some(date) {
+        return Some(ALL_SAINTS);
+    }
+    None
+}
+
+/// True if `date` is a Finnish public holiday.
+pub(crate) fn is_public_holiday(date: NaiveDate) -> bool {
+    finnish_holiday(date).is_some()
 }
 
 #[cfg(test)]
@@ -83,33 +129,44 @@ mod tests {
     }
 
     #[test]
-    fn finnish_holidays_of_2026() {
+    fn finnish_public_holidays_of_2026_are_the_thirteen_statutory_days() {
         let holidays = [
-            ymd(2026, 1, 1),
-            ymd(2026, 1, 6),
-            ymd(2026, 4, 3),  // Good Friday
-            ymd(2026, 4, 5),  // Easter Sunday
-            ymd(2026, 4, 6),  // Easter Monday
-            ymd(2026, 5, 1),  // May Day
-            ymd(2026, 5, 14), // Ascension Day
-            ymd(2026, 5, 24), // Whit Sunday
-            ymd(2026, 6, 19), // Midsummer Eve
-            ymd(2026, 6, 20), // Midsummer Day
-            ymd(2026, 10, 31),
-            ymd(2026, 12, 6),
-            ymd(2026, 12, 24),
-            ymd(2026, 12, 25),
-            ymd(2026, 12, 26),
+            (ymd(2026, 1, 1), "Uudenvuodenpäivä"),
+            (ymd(2026, 1, 6), "Loppiainen"),
+            (ymd(2026, 4, 3), "Pitkäperjantai"),
+            (ymd(2026, 4, 5), "Pääsiäispäivä"),
+            (ymd(2026, 4, 6), "2. pääsiäispäivä"),
+            (ymd(2026, 5, 1), "Vappu"),
+            (ymd(2026, 5, 14), "Helatorstai"),
+            (ymd(2026, 5, 24), "Helluntaipäivä"),
+            (ymd(2026, 6, 20), "Juhannuspäivä"),
+            (ymd(2026, 10, 31), "Pyhäinpäivä"),
+            (ymd(2026, 12, 6), "Itsenäisyyspäivä"),
+            (ymd(2026, 12, 25), "Joulupäivä"),
+            (ymd(2026, 12, 26), "Tapaninpäivä"),
         ];
-        for h in holidays {
-            assert!(is_public_holiday(h), "{h} is a holiday");
+        for (d, name) in holidays {
+            assert_eq!(finnish_holiday(d).map(|h| h.fi), Some(name), "{d}");
         }
         let count = (0..365)
             .map(|i| ymd(2026, 1, 1) + Duration::days(i))
             .filter(|d| is_public_holiday(*d))
             .count();
         assert_eq!(count, holidays.len());
+        assert_eq!(
+            finnish_holiday(ymd(2026, 12, 6)).map(|h| (h.sv, h.en)),
+            Some(("Självständighetsdagen", "Independence Day"))
+        );
+    }
+
+    #[test]
+    fn christmas_eve_and_midsummer_eve_are_not_public_holidays() {
+        for y in 2024..2040 {
+            assert!(!is_public_holiday(ymd(y, 12, 24)), "Christmas Eve {y}");
+            let eve = first_on_or_after(ymd(y, 6, 19), Weekday::Fri);
+            assert!(!is_public_holiday(eve), "Midsummer Eve {eve}");
+            assert!(is_public_holiday(eve + Duration::days(1)), "Midsummer Day");
+        }
         assert!(!is_public_holiday(ymd(2026, 4, 4)), "Holy Saturday");
-        assert!(!is_public_holiday(ymd(2026, 6, 26)));
     }
 }

@@ -203,7 +203,7 @@ fn errors_say_what_is_wrong() {
     assert_eq!(reason("Mo 08:61-10:00"), "minute 61 out of range (0..=59)");
     assert_eq!(
         reason("Xx 08:00-10:00"),
-        "unknown weekday `Xx` (use Mo, Tu, We, Th, Fr, Sa, Su or PH)"
+        "unknown weekday or month `Xx` (use Mo, Tu, We, Th, Fr, Sa, Su, PH, Jan..Dec or `week NN`)"
     );
     assert_eq!(reason("Mo 8-10"), "time `8` is not HH:MM");
     assert_eq!(reason("Mo 08:00"), "time span `08:00` is not HH:MM-HH:MM");
@@ -251,6 +251,39 @@ fn days_strategy() -> impl Strategy<Value = Option<Days>> {
     ]
 }
 
+fn month_day_strategy() -> impl Strategy<Value = MonthDay> {
+    (1u8..=12, prop::option::of(1u8..=28)).prop_map(|(month, day)| MonthDay { month, day })
+}
+
+fn date_range_strategy() -> impl Strategy<Value = DateRange> {
+    (month_day_strategy(), month_day_strategy()).prop_map(|(start, end)| {
+        // `Dec 24-26` needs a start day to name an end day of the same month.
+        let end = if start.day.is_none() && end.day.is_some() && end.month == start.month {
+            start
+        } else {
+            end
+        };
+        DateRange { start, end }
+    })
+}
+
+fn week_strategy() -> impl Strategy<Value = WeekRange> {
+    (1u8..=53, 1u8..=53, 1u8..=4).prop_map(|(a, b, step)| WeekRange {
+        from: a.min(b),
+        to: a.max(b),
+        step,
+    })
+}
+
+fn selector_strategy() -> impl Strategy<Value = Selector> {
+    (
+        prop::collection::vec(date_range_strategy(), 0..3),
+        prop::collection::vec(week_strategy(), 0..2),
+        days_strategy(),
+    )
+        .prop_map(|(dates, weeks, days)| Selector { dates, weeks, days })
+}
+
 fn span_strategy() -> impl Strategy<Value = Span> {
     (0u16..1440, 1u16..1440).prop_map(|(start, len)| {
         let end = start + len;
@@ -261,12 +294,19 @@ fn span_strategy() -> impl Strategy<Value = Span> {
 
 fn rule_strategy() -> impl Strategy<Value = Rule> {
     prop_oneof![
-        1 => Just(Rule::AlwaysOpen),
-        2 => (days_strategy(), any::<bool>(), prop::collection::vec(span_strategy(), 1..4))
-            .prop_map(|(days, off, spans)| Rule::Days {
-                days,
-                times: if off { Times::Off } else { Times::Open(spans) },
-            }),
+        1 => Just(Rule::new(Selector::default(), Times::AlwaysOpen, false, None)),
+        4 => (
+            selector_strategy(),
+            any::<bool>(),
+            prop::collection::vec(span_strategy(), 1..4),
+            prop::option::of("[a-z äö]{1,12}"),
+        )
+            .prop_map(|(selector, off, spans, comment)| Rule::new(
+                selector,
+                if off { Times::Off } else { Times::Open(spans) },
+                false,
+                comment.map(Into::into),
+            )),
     ]
 }
 
@@ -292,4 +332,211 @@ proptest! {
             prop_assert_eq!(again, h);
         }
     }
+}
+
+#[test]
+fn date_rules_as_finnish_shops_write_them() {
+    // The strings, all refused before ("unknown weekday `Dec`").
+    let h = OpeningHours::parse("Dec 24 08:00-12:00").unwrap();
+    assert!(h.is_open_local(local("2026-12-24T11:59:00")));
+    assert!(!h.is_open_local(local("2026-12-24T12:00:00")));
+    assert!(!h.is_open_local(local("2026-12-23T10:00:00")));
+    let h = OpeningHours::parse("Mo-Fr 09:00-17:00; Jul off").unwrap();
+    assert!(!h.is_open_local(local("2026-07-15T12:00:00")), "July");
+    assert!(h.is_open_local(local("2026-08-03T12:00:00")));
+    let h = OpeningHours::parse("May-Sep Mo-Su 10:00-20:00").unwrap();
+    assert!(h.is_open_local(local("2026-09-30T19:00:00")));
+    assert!(!h.is_open_local(local("2026-10-01T19:00:00")));
+    assert!(!h.is_open_local(local("2026-04-30T12:00:00")));
+    let h = OpeningHours::parse("Mo-Sa 07:00-21:00; Su 10:00-21:00; PH off; Dec 24 07:00-12:00")
+        .unwrap();
+    assert!(
+        h.is_open_local(local("2026-12-24T11:00:00")),
+        "Christmas Eve"
+    );
+    assert!(!h.is_open_local(local("2026-12-24T13:00:00")));
+    assert!(
+        !h.is_open_local(local("2026-12-25T11:00:00")),
+        "Christmas Day"
+    );
+    assert!(
+        !h.is_open_local(local("2026-12-06T11:00:00")),
+        "Independence Day"
+    );
+    assert!(h.is_open_local(local("2026-12-07T11:00:00")));
+    // Ranges over New Year, lists, weeks; the canonical form reads back the same.
+    let h = OpeningHours::parse("Mo-Fr 08:00-16:00; Dec 24-Jan 06 off").unwrap();
+    assert!(!h.is_open_local(local("2027-01-04T12:00:00")));
+    assert!(h.is_open_local(local("2027-01-07T12:00:00")));
+    let h = OpeningHours::parse("week 02-52/2 Mo 10:00-12:00; Dec 24,Dec 31 off").unwrap();
+    assert_eq!(
+        h.to_string(),
+        "week 02-52/2 Mo 10:00-12:00; Dec 24,Dec 31 off"
+    );
+    assert!(h.is_open_local(local("2026-01-05T11:00:00")), "week 2");
+    assert!(!h.is_open_local(local("2026-01-12T11:00:00")), "week 3");
+    assert_eq!(
+        OpeningHours::parse("Dec 24-26 off; Jun 19 -Jun 20 off")
+            .unwrap()
+            .to_string(),
+        "Dec 24-Dec 26 off; Jun 19-Jun 20 off"
+    );
+}
+
+#[test]
+fn a_later_rule_replaces_the_small_hours_of_the_day_it_names() {
+    // OSM: the later rule for Saturday decides Saturday, Friday's 00:00-02:00 part included.
+    let h = OpeningHours::parse("Fr 22:00-02:00; Sa 10:00-12:00").unwrap();
+    assert!(h.is_open_local(local("2026-11-27T23:00:00")));
+    assert!(!h.is_open_local(local("2026-11-28T01:00:00")));
+    // Written the other way round, Friday's night comes after and is added to Saturday.
+    let h = OpeningHours::parse("Sa 10:00-12:00; Fr 22:00-02:00").unwrap();
+    assert!(h.is_open_local(local("2026-11-28T01:00:00")));
+    assert!(h.is_open_local(local("2026-11-28T11:00:00")));
+    // A later rule for Friday alone leaves Saturday's small hours to the rule that wrote them.
+    let h = OpeningHours::parse("Mo-Su 22:00-02:00; Fr 10:00-12:00").unwrap();
+    assert!(h.is_open_local(local("2026-11-28T01:00:00")));
+    assert!(!h.is_open_local(local("2026-11-27T23:00:00")));
+    let h = OpeningHours::parse("Mo-Su 22:00-02:00; Dec 25 off").unwrap();
+    assert!(!h.is_open_local(local("2026-12-25T01:00:00")));
+    assert!(!h.is_open_local(local("2026-12-25T23:00:00")));
+    assert!(
+        h.is_open_local(local("2026-12-26T01:00:00")),
+        "not a rule for the 26th"
+    );
+}
+
+#[test]
+fn additional_rules_and_comments() {
+    let h = OpeningHours::parse("Mo-Fr 08:00-12:00, We 14:00-18:00").unwrap();
+    assert_eq!(h.to_string(), "Mo-Fr 08:00-12:00, We 14:00-18:00");
+    assert!(
+        h.is_open_local(local("2026-11-25T09:00:00")),
+        "Wednesday morning kept"
+    );
+    assert!(h.is_open_local(local("2026-11-25T15:00:00")));
+    assert!(!h.is_open_local(local("2026-11-24T15:00:00")));
+    // A rule without a selector after one with a selector adds to the days (opening_hours.js).
+    let h = OpeningHours::parse("Mo-Fr 08:00-17:00; 10:00-12:00").unwrap();
+    assert!(h.is_open_local(local("2026-11-24T16:00:00")));
+    assert!(h.is_open_local(local("2026-11-28T11:00:00")));
+    assert!(!h.is_open_local(local("2026-11-28T13:00:00")));
+    let h = OpeningHours::parse("Mo-Fr 08:00-17:00, Sa off; Su 10:00-12:00").unwrap();
+    assert!(!h.is_open_local(local("2026-11-28T11:00:00")));
+    let h = OpeningHours::parse("Mo-Fr 08:00-17:00; PH off \"suljettu; pyhinä\"").unwrap();
+    assert_eq!(
+        h.to_string(),
+        "Mo-Fr 08:00-17:00; PH off \"suljettu; pyhinä\""
+    );
+    assert!(!h.is_open_local(local("2026-12-25T12:00:00")));
+    let h = OpeningHours::parse("Mo open; Tu 10:00-12:00 open").unwrap();
+    assert!(h.is_open_local(local("2026-11-23T03:00:00")));
+    assert!(h.is_open_local(local("2026-11-24T11:00:00")));
+}
+
+#[test]
+fn unsupported_syntax_is_refused_with_a_reason() {
+    for (text, says) in [
+        ("SH off", "school holidays"),
+        ("Mo-Fr 08:00-17:00; SH off", "school holidays"),
+        ("sunrise-sunset", "`sunrise` is not supported"),
+        ("Mo 08:00-sunset", "`sunset` is not supported"),
+        ("2026 Dec 24 off", "year selectors"),
+        ("Su[1] 10:00-12:00", "nth-weekday"),
+        ("Mo 18:00+", "open ends"),
+        ("Mo 08:00-12:00 || \"call\"", "fallback rules"),
+        ("\"by appointment\"", "only a comment"),
+        ("Mo 08:00-12:00 \"a", "closing `\"` is missing"),
+        ("Feb 30 off", "day 30 out of range for Feb (1..=29)"),
+        ("week 54 off", "week 54 out of range"),
+        ("week 50-02 off", "reverse order"),
+        ("Mo Dec 08:00-12:00", "month `Dec` must come before"),
+        ("Mo-Fr 08:00-17:00, ", "time span `` is not HH:MM-HH:MM"),
+    ] {
+        let r = reason(text);
+        assert!(r.contains(says), "`{text}`: {r}");
+    }
+    assert!(reason(&"Mo 08:00-12:00;".repeat(100)).contains("longer than"));
+}
+
+#[test]
+fn status_tells_open_now_closes_at_next_opening_and_the_week() {
+    let h =
+        OpeningHours::parse("Mo-Sa 07:00-21:00; Su,PH 10:00-18:00; Dec 24 07:00-12:00").unwrap();
+    // Friday 2026-12-04 at 15:00 Helsinki (EET, UTC+2).
+    let s = h.status(utc("2026-12-04T13:00:00Z"), 14);
+    assert!(s.open_now);
+    assert_eq!(
+        s.closes_at.unwrap().to_rfc3339(),
+        "2026-12-04T21:00:00+02:00"
+    );
+    assert_eq!(
+        s.next_open.unwrap().to_rfc3339(),
+        "2026-12-05T07:00:00+02:00"
+    );
+    assert_eq!(s.days.len(), 14);
+    assert_eq!(s.days[0].date.to_string(), "2026-12-04");
+    assert_eq!(s.days[0].interval_texts(), [["07:00", "21:00"]]);
+    let independence = &s.days[2];
+    assert_eq!(independence.holiday.unwrap().fi, "Itsenäisyyspäivä");
+    assert_eq!(independence.holiday.unwrap().sv, "Självständighetsdagen");
+    assert_eq!(independence.interval_texts(), [["10:00", "18:00"]]);
+    // Christmas Eve is a date rule, not a holiday; Christmas Day is PH.
+    let s = h.status(utc("2026-12-24T12:00:00Z"), 3);
+    assert!(!s.open_now, "14:00 on Christmas Eve");
+    assert!(s.closes_at.is_none());
+    assert_eq!(
+        s.next_open.unwrap().to_rfc3339(),
+        "2026-12-25T10:00:00+02:00"
+    );
+    assert_eq!(s.days[0].holiday, None);
+    assert_eq!(s.days[0].interval_texts(), [["07:00", "12:00"]]);
+    assert_eq!(s.days[1].holiday.unwrap().en, "Christmas Day");
+    // Past midnight: closes the next morning; 24/7 never closes.
+    let h = OpeningHours::parse("Fr 22:00-02:00").unwrap();
+    let s = h.status(utc("2026-11-27T21:00:00Z"), 2);
+    assert_eq!(
+        s.closes_at.unwrap().to_rfc3339(),
+        "2026-11-28T02:00:00+02:00"
+    );
+    assert_eq!(s.days[0].interval_texts(), [["22:00", "24:00"]]);
+    assert_eq!(s.days[1].interval_texts(), [["00:00", "02:00"]]);
+    let s = OpeningHours::parse("24/7")
+        .unwrap()
+        .status(utc("2026-11-27T21:00:00Z"), 1);
+    assert!(s.open_now && s.closes_at.is_none() && s.next_open.is_none());
+    // A shop closed all July opens on 3 August (a Monday).
+    let h = OpeningHours::parse("Mo-Fr 09:00-17:00; Jul off").unwrap();
+    let s = h.status(utc("2026-07-01T09:00:00Z"), 0);
+    assert_eq!(
+        s.next_open.unwrap().to_rfc3339(),
+        "2026-08-03T09:00:00+03:00"
+    );
+    assert!(s.days.is_empty());
+}
+
+#[test]
+fn status_across_daylight_saving_changes() {
+    // Spring: 03:00 EET does not exist on 2026-03-29; an opening at 03:30 is at 04:00 EEST.
+    let h = OpeningHours::parse("Su 03:30-05:00").unwrap();
+    let s = h.status(utc("2026-03-28T22:00:00Z"), 1);
+    assert_eq!(
+        s.next_open.unwrap().to_rfc3339(),
+        "2026-03-29T04:00:00+03:00"
+    );
+    // A span wholly inside the skipped hour never opens: the next is a week later.
+    let h = OpeningHours::parse("Su 03:00-04:00").unwrap();
+    let s = h.status(utc("2026-03-28T22:00:00Z"), 1);
+    assert_eq!(
+        s.next_open.unwrap().to_rfc3339(),
+        "2026-04-05T03:00:00+03:00"
+    );
+    // Autumn: 03:00-04:00 happens twice on 2026-10-25; a closing at 03:30 is the first one (the
+    // state changes then, as opening_hours.js says).
+    let h = OpeningHours::parse("Sa 22:00-03:30").unwrap();
+    let s = h.status(utc("2026-10-24T20:00:00Z"), 1);
+    assert_eq!(
+        s.closes_at.unwrap().to_rfc3339(),
+        "2026-10-25T03:30:00+03:00"
+    );
 }

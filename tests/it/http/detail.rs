@@ -179,3 +179,43 @@ async fn open_now_agrees_with_the_open_at_filter() {
 fn urlencode(s: &str) -> String {
     s.replace('+', "%2B").replace(':', "%3A")
 }
+
+#[tokio::test]
+async fn outlet_detail_tells_when_it_closes_opens_and_the_coming_days_hours() {
+    let app = spawn_app().await;
+    // Outlet 1 of the fixture: `Mo-Sa 07:00-21:00; Su 10:00-21:00`.
+    let (s, v) = app.get("/v1/outlets/1?at=2026-12-04T15:00").await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["open_now"], true);
+    assert_eq!(v["closes_at"], "2026-12-04T21:00:00+02:00");
+    assert_eq!(v["next_open"], "2026-12-05T07:00:00+02:00");
+    let week = v["hours_week"].as_array().unwrap();
+    assert_eq!(week.len(), 14);
+    assert_eq!(week[0]["date"], "2026-12-04");
+    assert_eq!(week[0]["holiday"], serde_json::Value::Null);
+    assert_eq!(
+        week[0]["intervals"],
+        serde_json::json!([["07:00", "21:00"]])
+    );
+    // Sunday 6 December is Independence Day; without a PH rule the Sunday hours hold.
+    assert_eq!(week[2]["date"], "2026-12-06");
+    assert_eq!(week[2]["holiday"], "Itsenäisyyspäivä");
+    assert_eq!(
+        week[2]["holiday_names"],
+        serde_json::json!({"fi": "Itsenäisyyspäivä", "sv": "Självständighetsdagen", "en": "Independence Day"})
+    );
+    assert_eq!(
+        week[2]["intervals"],
+        serde_json::json!([["10:00", "21:00"]])
+    );
+    // Christmas Eve is no public holiday.
+    let (_, v) = app.get("/v1/outlets/1?at=2026-12-24T22:30").await;
+    assert_eq!(v["open_now"], false);
+    assert_eq!(v["closes_at"], serde_json::Value::Null);
+    assert_eq!(v["next_open"], "2026-12-25T07:00:00+02:00");
+    assert_eq!(v["hours_week"][0]["holiday"], serde_json::Value::Null);
+    assert_eq!(v["hours_week"][1]["holiday"], "Joulupäivä");
+    // Existing fields stay.
+    assert_eq!(v["opening_hours"], "Mo-Sa 07:00-21:00; Su 10:00-21:00");
+    assert!(v["offers"].is_array());
+}
