@@ -297,9 +297,15 @@ function offset(ymd) {
 // holidays): a test-served detail with those fields, as the hours work adds them.
 test('the card says "auki tänään 7–21", "sulkeutuu klo 21", "avautuu huomenna klo 7" and the coming holidays', async () => {
   const base = await api('/v1/outlets/1');
+  // The service's own answer has the shape the fake below copies.
+  assert.ok(Array.isArray(base.hours_week) && base.hours_week.length >= 7, JSON.stringify(base.hours_week));
+  for (const d of base.hours_week) {
+    assert.deepEqual(Object.keys(d).sort(), ['date', 'holiday', 'holiday_names', 'intervals']);
+  }
   const week = Array.from({ length: 7 }, (_, i) => ({
     date: helsinkiDate(i),
-    holiday: i === 2 ? { fi: 'Itsenäisyyspäivä', sv: 'Självständighetsdagen', en: 'Independence Day' } : null,
+    holiday: i === 2 ? 'Itsenäisyyspäivä' : null,
+    holiday_names: i === 2 ? { fi: 'Itsenäisyyspäivä', sv: 'Självständighetsdagen', en: 'Independence Day' } : null,
     intervals: i === 2 ? [] : [['07:00', '21:00']],
   }));
   const today = helsinkiDate(0);

@@ -23,9 +23,11 @@
     return day.intervals && day.intervals.length ? span(day.intervals) : t('closed_day');
   }
 
-  function holidayName(h) {
-    if (!h) return '';
-    return h[I.lang] || h.fi || h.en || '';
+  // A day of `hours_week`: `holiday` is the Finnish name, `holiday_names` has fi, sv and en.
+  function holidayName(day) {
+    const names = day.holiday_names;
+    if (names) return names[I.lang] || names.fi || '';
+    return typeof day.holiday === 'string' ? day.holiday : '';
   }
 
   // "avautuu huomenna klo 7": the day said as today, tomorrow or a weekday.
@@ -61,7 +63,7 @@
         ? t('open_today', { hours: span(todayRow.intervals) }) : t('closed_today'))}</p>`
       : '';
     const rows = week.map((w) => {
-      const hol = holidayName(w.holiday);
+      const hol = holidayName(w);
       return `<tr${w.date === today ? ' class="is-today"' : ''}><th scope="row">${esc(I.weekday(w.date))} ${esc(I.date(w.date, { day: 'numeric', month: 'numeric', timeZone: 'UTC' }))}`
         + `${hol ? `<br><span class="holiday">${esc(hol)}</span>` : ''}</th><td>${esc(dayHours(w))}</td></tr>`;
     }).join('');
