@@ -23,7 +23,7 @@ async fn raw(
     (status, h, r.bytes().await.unwrap().to_vec())
 }
 
-fn header<'a>(h: &'a HeaderMap, name: reqwest::header::HeaderName) -> &'a str {
+fn header(h: &HeaderMap, name: reqwest::header::HeaderName) -> &str {
     h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
