@@ -50,7 +50,9 @@ async function view(context, cold) {
   cdp.on('Network.requestWillBeSent', (e) => { if (navStart === null) navStart = e.timestamp; });
   await page.addInitScript(MARKERS);
   await page.goto(base + '/', { waitUntil: 'networkidle', timeout: 120000 });
-  await page.waitForFunction(() => window.__firstMarkers !== undefined, null, { timeout: 120000 });
+  // A selector wait, not waitForFunction: its polling evaluates strings, which the page's CSP
+  // (no 'unsafe-eval') refuses.
+  await page.waitForSelector('.leaflet-marker-pane .leaflet-marker-icon', { state: 'attached', timeout: 120000 });
   const first = await page.evaluate(() => window.__firstMarkers);
   const origin = await page.evaluate(() => performance.timeOrigin);
   // CDP timestamps are monotonic seconds; the page's navigation request is the first one sent,
