@@ -87,6 +87,8 @@ try {
     await context.close();
     cold.push(c);
     warm.push(w);
+    const lists = c.perUrl.filter(([u]) => new URL(u).pathname === '/v1/outlets').length;
+    if (lists > 1) console.log(`note: the outlet list came ${lists} times (a preload the page did not use?)`);
     console.log(`run ${i + 1}: cold first markers ${c.first.toFixed(0)} ms, ${kb(c.toMarkers)} to first markers, ${kb(c.total)} first view; warm revisit ${w.first.toFixed(0)} ms, ${kb(w.total)}`);
     if (i === 0 && process.env.PHONE_VERBOSE) {
       for (const [u, b, s, t] of c.perUrl) console.log(`  ${kb(b).padStart(10)}  ${String(s).padStart(5)}–${String(t).padStart(5)} ms  ${u}`);

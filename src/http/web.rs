@@ -304,6 +304,20 @@ mod tests {
     }
 
     #[test]
+    fn the_page_preloads_the_list_the_script_asks_for_first() {
+        // The preload only helps if the script's first request is the same URL; otherwise the
+        // list is downloaded twice.
+        let page = String::from_utf8(site().page.bytes().to_vec()).unwrap();
+        assert!(page.contains(
+            r#"<link rel="preload" href="/v1/outlets?view=map" as="fetch" crossorigin>"#
+        ));
+        let js = Assets::get("app.js").unwrap();
+        let js = String::from_utf8_lossy(&js.data);
+        assert!(js.contains("q.set('view', 'map');"));
+        assert!(js.contains("api(`/v1/outlets?${q}`)"));
+    }
+
+    #[test]
     fn assets_have_their_content_types() {
         assert_eq!(content_type("index.html"), "text/html; charset=utf-8");
         assert_eq!(content_type("style.css"), "text/css; charset=utf-8");
