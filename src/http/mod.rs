@@ -15,6 +15,7 @@ pub mod admin;
 pub mod auth;
 pub mod body;
 pub mod chains;
+pub mod compress;
 pub mod edge;
 pub mod error;
 pub mod exports;
@@ -189,6 +190,7 @@ pub const RESOURCES: &[fn(&mut web::ServiceConfig)] = &[
     ),
     components(schemas(
         response::OutletList,
+        outlets::MapList,
         response::OutletJson,
         response::OutletDetail,
         response::DayHoursJson,
@@ -280,6 +282,7 @@ pub fn app(
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
         .default_service(web::to(fallback::no_route))
         .wrap(ErrorHandlers::new().default_handler_client(error::json_fallback))
+        .wrap(compress::Compress)
         .wrap(edge)
 }
 
@@ -399,6 +402,8 @@ pub async fn start(settings: Settings) -> Result<Started, StartError> {
     let listener = TcpListener::bind(bind).map_err(bind_err)?;
     let addr = listener.local_addr().map_err(bind_err)?;
     let server = server(listener, state.clone()).map_err(bind_err)?;
+    // The page's files are compressed once at the highest levels; do it before anyone asks.
+    drop(tokio::task::spawn_blocking(web_map::warm));
     Ok(Started {
         server,
         addr,

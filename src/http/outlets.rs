@@ -2,6 +2,7 @@
 //! No key needed.
 
 use super::body;
+use super::compress;
 use super::error::{ApiError, ErrorBody};
 use super::listing::Listed;
 use super::params::{Params, FILTER_PARAMS};
@@ -9,6 +10,7 @@ use super::response::{self, LocalTime, OfferSummary, OutletDetail, OutletJson, O
 use super::AppState;
 use crate::ledger::Ledger;
 use crate::model::OutletId;
+use actix_web::http::header::{self, CacheControl, CacheDirective, HeaderValue};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use utoipa::IntoParams;
 
@@ -123,27 +125,88 @@ pub async fn within(
     Ok(response::outlets(&req, format, &rendered, &items, now))
 }
 
+/// The compact outlet list of `GET /v1/outlets?view=map`, for drawing the map: one array per
+/// outlet, its items named by `fields`.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct MapList {
+    /// Number of outlets.
+    pub count: usize,
+    /// The names of each outlet array's items, in order: `id`, `lat`, `lon` (WGS84 degrees),
+    /// `chain` (chain id), `name`, `street`, `postal_code`, `city`, `municipality` (three-digit
+    /// code), `open_now` (now, Europe/Helsinki time).
+    pub fields: Vec<String>,
+    /// One array per outlet, by id.
+    #[schema(value_type = Vec<Vec<Object>>)]
+    pub outlets: Vec<Vec<serde_json::Value>>,
+}
+
+/// The shapes of `GET /v1/outlets`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ListView {
+    /// Every field of each outlet (`OutletList`, or GeoJSON).
+    Full,
+    /// The map's compact arrays (`MapList`).
+    Map,
+}
+
+impl ListView {
+    fn parse(raw: Option<&str>) -> Result<Self, ApiError> {
+        match raw {
+            None | Some("full") => Ok(ListView::Full),
+            Some("map") => Ok(ListView::Map),
+            Some(other) => Err(ApiError::bad_param(
+                "invalid_parameter",
+                "view",
+                format!("`{other}` is not a view; use `full` (default) or `map`"),
+            )),
+        }
+    }
+}
+
+/// How a client may keep the outlet list: revalidate every time (it changes with every admin
+/// write and with the clock through `open_now`), a `304` when it has not changed.
+fn list_cache() -> CacheControl {
+    CacheControl(vec![CacheDirective::NoCache])
+}
+
 /// Outlets in a bounding box (or all outlets without one), by id.
+///
+/// `view=map` gives the compact list the web map loads: per outlet an array of id, lat, lon,
+/// chain, name, street, postal code, city, municipality code and `open_now` (named in `fields`),
+/// about a fifth of the full list's bytes; the rest is at `GET /v1/outlets/{id}`. Every answer has
+/// a weak `ETag` (a hash of the listed outlets' content, the query and their `open_now`) and
+/// `Cache-Control: no-cache`; `If-None-Match` with the current tag gets `304`.
 #[utoipa::path(
     tag = "outlets",
     params(
         ("bbox" = Option<String>, Query, description = "minlon,minlat,maxlon,maxlat in WGS84 degrees"),
+        ("view" = Option<String>, Query, description = "`full` (default): every field; `map`: the compact arrays of `MapList` (JSON only)"),
         FilterParams
     ),
     responses(
-        (status = 200, description = "Outlets by id", content((OutletList = "application/json"), (serde_json::Value = "application/geo+json"))),
-        (status = 400, description = "A malformed parameter", body = ErrorBody)
+        (status = 200, description = "Outlets by id; `view=map`: a `MapList`", content((OutletList = "application/json"), (MapList = "application/json"), (serde_json::Value = "application/geo+json")),
+            headers(("ETag" = String, description = "Weak tag of this answer"), ("Cache-Control" = String, description = "`no-cache`: revalidate with `If-None-Match`"))),
+        (status = 304, description = "The client's `If-None-Match` holds the current tag"),
+        (status = 400, description = "A malformed parameter, or `view=map` with `format=geojson`", body = ErrorBody)
     )
 )]
 #[get("/v1/outlets")]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let p = Params::parse(req.query_string(), &allowed(&["bbox"]))?;
+    let p = Params::parse(req.query_string(), &allowed(&["bbox", "view"]))?;
     let index = state.index.load();
     let reg = index.registry();
     let now = LocalTime::now();
     let bbox = p.bbox()?;
     let filter = p.filter(reg)?;
     let format = p.wants_geojson()?;
+    let view = ListView::parse(p.one("view")?)?;
+    if view == ListView::Map && format == Some(true) {
+        return Err(ApiError::bad_param(
+            "invalid_parameter",
+            "view",
+            "`view=map` is JSON only; leave out `format=geojson` or the view",
+        ));
+    }
     let items: Vec<Listed> = match bbox {
         Some(b) => index
             .in_bbox(b, &filter)
@@ -158,8 +221,46 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             .collect(),
     };
     let rendered = state.rendered.of(&index);
-    Ok(response::outlets(&req, format, &rendered, &items, now))
+    let variant = match view {
+        ListView::Map => "map",
+        ListView::Full if response::wants_geojson(&req, format) => "geojson",
+        ListView::Full => "json",
+    };
+    let tag = rendered.tag(variant, req.query_string(), &items, now);
+    // The shape may follow `Accept` (GeoJSON), so caches must key on it.
+    let vary = "Accept";
+    if compress::not_modified(&req, &tag) {
+        return Ok(compress::not_modified_answer(
+            &tag,
+            list_cache(),
+            Some(vary),
+        ));
+    }
+    let mut res = match view {
+        ListView::Map => {
+            let mut buf = Vec::with_capacity(64 + items.len() * MAP_ROW_BYTES);
+            rendered.write_map(&mut buf, &items, now);
+            HttpResponse::Ok()
+                .content_type(header::ContentType::json())
+                .body(buf)
+        }
+        ListView::Full => response::outlets(&req, format, &rendered, &items, now),
+    };
+    let headers = res.headers_mut();
+    headers.insert(
+        header::ETAG,
+        HeaderValue::from_str(&tag.to_string()).map_err(ApiError::internal)?,
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_str(&list_cache().to_string()).map_err(ApiError::internal)?,
+    );
+    headers.append(header::VARY, HeaderValue::from_static(vary));
+    Ok(res)
 }
+
+/// About the JSON size of one outlet of the map view, to size the buffer once.
+const MAP_ROW_BYTES: usize = 110;
 
 /// Outlets inside a GeoJSON Polygon or MultiPolygon (bare geometry, Feature or
 /// FeatureCollection), by id.

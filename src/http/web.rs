@@ -5,11 +5,18 @@
 //! under `/assets/`. The map has no tile server: its base layer is the bundled Finland outline
 //! ([`crate::finland::OUTLINE_GEOJSON`], at `/assets/finland.geojson`) and the municipal centres
 //! (`data/sources/fi_municipality_centres.csv`, at `/assets/municipalities.json`).
+//!
+//! Every file is tagged by a hash of its content (`ETag`, `304` on `If-None-Match`) and, where it
+//! is text of at least 4 kB, compressed once with brotli and gzip at their highest levels. The
+//! page links its assets as `/assets/<path>?v=<hash>`; asked for with the current hash an asset
+//! may be kept a year (`immutable`), otherwise (and the page itself) it is revalidated.
 
+use super::compress::Fixed;
 use super::error::ApiError;
-use actix_web::http::header::{CacheControl, CacheDirective, ContentType};
-use actix_web::{get, web, HttpResponse};
+use actix_web::http::header::{CacheControl, CacheDirective};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// The page and its assets, compiled in.
@@ -91,9 +98,108 @@ pub fn centres() -> Result<Vec<Centre>, String> {
         .collect()
 }
 
+/// `no-cache`: revalidate (a `304` when unchanged) before using a stored copy. For the page and
+/// for assets asked for without their version: their URL stays while their content changes with
+/// the binary.
 fn no_cache() -> CacheControl {
-    // The assets change with the binary; `no-cache` revalidates instead of serving a stale page.
     CacheControl(vec![CacheDirective::NoCache])
+}
+
+/// A year, never revalidated: an asset asked for with its current version (`?v=`), whose URL
+/// changes with its content.
+fn immutable() -> CacheControl {
+    CacheControl(vec![
+        CacheDirective::Public,
+        CacheDirective::MaxAge(365 * 24 * 3600),
+        CacheDirective::Extension("immutable".into(), None),
+    ])
+}
+
+/// Every file the page loads, each tagged by its content and compressed once.
+struct Site {
+    /// The embedded assets by path under `/assets/`, and the outline.
+    files: HashMap<String, Fixed>,
+    /// The page, its asset URLs versioned.
+    page: Fixed,
+}
+
+/// An asset's version in its URL: the start of its content hash.
+fn version(f: &Fixed) -> &str {
+    let t = f.tag().tag();
+    t.get(..16).unwrap_or(t)
+}
+
+/// The page with `?v=<version>` after each `"/assets/<path>"` it names that is embedded, so that
+/// a browser may keep those for a year: a new build with other content gives other URLs.
+fn versioned_page(page: &str, files: &HashMap<String, Fixed>) -> String {
+    const PREFIX: &str = "\"/assets/";
+    let mut out = String::with_capacity(page.len() + 256);
+    let mut rest = page;
+    while let Some(at) = rest.find(PREFIX) {
+        let start = at + PREFIX.len();
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let Some(end) = rest.find('"') else { break };
+        let path = &rest[..end];
+        out.push_str(path);
+        if let Some(f) = files.get(path) {
+            out.push_str("?v=");
+            out.push_str(version(f));
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn site() -> &'static Site {
+    static SITE: OnceLock<Site> = OnceLock::new();
+    SITE.get_or_init(|| {
+        let mut files: HashMap<String, Fixed> = Assets::iter()
+            .filter(|p| p != "index.html")
+            .filter_map(|p| {
+                let file = Assets::get(&p)?;
+                let f = Fixed::new(file.data.into_owned(), content_type(&p));
+                Some((p.into_owned(), f))
+            })
+            .collect();
+        files.insert(
+            "finland.geojson".into(),
+            Fixed::new(
+                crate::finland::OUTLINE_GEOJSON,
+                super::response::GEOJSON.to_string(),
+            ),
+        );
+        let page = Assets::get("index.html")
+            .map(|f| String::from_utf8_lossy(&f.data).into_owned())
+            .unwrap_or_default();
+        let page = Fixed::new(versioned_page(&page, &files), content_type("index.html"));
+        Site { files, page }
+    })
+}
+
+/// The municipal centres as JSON, made once.
+fn centres_file() -> Result<&'static Fixed, ApiError> {
+    static FILE: OnceLock<Result<Fixed, String>> = OnceLock::new();
+    let file = FILE.get_or_init(|| {
+        let json = centres().and_then(|c| serde_json::to_vec(&c).map_err(|e| e.to_string()))?;
+        Ok(Fixed::new(json, "application/json"))
+    });
+    file.as_ref()
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))
+}
+
+/// Compresses every file of the page now (brotli at its highest level takes a moment), so that
+/// the first visitor does not wait for it. Blocking: run it on a blocking thread.
+pub fn warm() {
+    let s = site();
+    s.page.warm();
+    for f in s.files.values() {
+        f.warm();
+    }
+    if let Ok(f) = centres_file() {
+        f.warm();
+    }
 }
 
 /// The Content-Type of an asset by its extension; text types say UTF-8.
@@ -111,50 +217,40 @@ fn content_type(path: &str) -> String {
     }
 }
 
-fn embedded(path: &str) -> Result<HttpResponse, ApiError> {
-    let file =
-        Assets::get(path).ok_or_else(|| ApiError::not_found(format!("no asset `{path}`")))?;
-    Ok(HttpResponse::Ok()
-        .content_type(content_type(path))
-        .insert_header(no_cache())
-        .body(file.data.into_owned()))
-}
-
 /// The map page.
 #[get("/")]
-pub async fn index() -> Result<HttpResponse, ApiError> {
-    embedded("index.html")
+pub async fn index(req: HttpRequest) -> HttpResponse {
+    site().page.answer(&req, no_cache())
 }
 
 /// The Finland outline (Natural Earth), the map's base layer.
 #[get("/assets/finland.geojson")]
-pub async fn outline() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(super::response::GEOJSON)
-        .insert_header(no_cache())
-        .body(crate::finland::OUTLINE_GEOJSON)
+pub async fn outline(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    asset_answer(&req, "finland.geojson")
 }
 
 /// The municipal centres as a JSON array of [`Centre`], for the map's labels.
 #[get("/assets/municipalities.json")]
-pub async fn municipalities() -> Result<HttpResponse, ApiError> {
-    static JSON: OnceLock<Result<String, String>> = OnceLock::new();
-    let json = JSON.get_or_init(|| {
-        centres().and_then(|c| serde_json::to_string(&c).map_err(|e| e.to_string()))
-    });
-    match json {
-        Ok(body) => Ok(HttpResponse::Ok()
-            .insert_header(ContentType::json())
-            .insert_header(no_cache())
-            .body(body.clone())),
-        Err(e) => Err(ApiError::internal(anyhow::anyhow!("{e}"))),
-    }
+pub async fn municipalities(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Ok(centres_file()?.answer(&req, no_cache()))
 }
 
-/// Any other embedded asset: the script, the style, the vendored map library.
+/// Any other embedded asset: the script, the style, the vendored map library. With its current
+/// version (`?v=`, as the page links it) it may be kept a year; otherwise it is revalidated.
 #[get("/assets/{path:.*}")]
-pub async fn asset(path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    embedded(&path)
+pub async fn asset(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    asset_answer(&req, &path)
+}
+
+fn asset_answer(req: &HttpRequest, path: &str) -> Result<HttpResponse, ApiError> {
+    let file = site()
+        .files
+        .get(path)
+        .ok_or_else(|| ApiError::not_found(format!("no asset `{path}`")))?;
+    // Any other query parameter is ignored: browsers and proxies add their own.
+    let current = form_urlencoded::parse(req.query_string().as_bytes())
+        .any(|(k, v)| k == "v" && v == version(file));
+    Ok(file.answer(req, if current { immutable() } else { no_cache() }))
 }
 
 #[cfg(test)]
@@ -181,6 +277,44 @@ mod tests {
         assert_eq!(name_case("MÄNTTÄ-VILPPULA"), "Mänttä-Vilppula");
         assert_eq!(name_case("KOSKI TL"), "Koski Tl");
         assert_eq!(name_case("ÄÄNEKOSKI"), "Äänekoski");
+    }
+
+    #[test]
+    fn the_page_links_its_embedded_assets_by_version() {
+        let page = &site().page;
+        let text = String::from_utf8(page.bytes().to_vec()).unwrap();
+        let js = &site().files["vendor/leaflet/leaflet.js"];
+        assert!(
+            text.contains(&format!(
+                "\"/assets/vendor/leaflet/leaflet.js?v={}\"",
+                version(js)
+            )),
+            "{text}"
+        );
+        assert!(text.contains(&format!(
+            "\"/assets/app.js?v={}\"",
+            version(&site().files["app.js"])
+        )));
+        // A path that is not embedded is left as it is.
+        let files = HashMap::new();
+        assert_eq!(
+            versioned_page(r#"<a href="/assets/x.js">"#, &files),
+            r#"<a href="/assets/x.js">"#
+        );
+    }
+
+    #[test]
+    fn the_page_preloads_the_list_the_script_asks_for_first() {
+        // The preload only helps if the script's first request is the same URL; otherwise the
+        // list is downloaded twice.
+        let page = String::from_utf8(site().page.bytes().to_vec()).unwrap();
+        assert!(page.contains(
+            r#"<link rel="preload" href="/v1/outlets?view=map" as="fetch" crossorigin>"#
+        ));
+        let js = Assets::get("app.js").unwrap();
+        let js = String::from_utf8_lossy(&js.data);
+        assert!(js.contains("q.set('view', 'map');"));
+        assert!(js.contains("api(`/v1/outlets?${q}`)"));
     }
 
     #[test]

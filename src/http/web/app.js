@@ -207,8 +207,18 @@
     status(t('loading_outlets'));
     const q = filterParams();
     const seq = (state.loadSeq = (state.loadSeq || 0) + 1);
-    const list = await api(`/v1/outlets${q.toString() ? '?' + q : ''}`);
+    // The compact map view (an array per outlet, named by `fields`), about a fifth of the full
+    // list; details come from `/v1/outlets/{id}` when a card opens. Rebuilt here into the shape
+    // of the full list's outlets so that the rest of the page reads the same fields.
+    q.set('view', 'map');
+    const list = await api(`/v1/outlets?${q}`);
     if (seq !== state.loadSeq) return; // a later filter change is loading its own list
+    const col = Object.fromEntries(list.fields.map((f, i) => [f, i]));
+    list.outlets = list.outlets.map((r) => ({
+      id: r[col.id], lat: r[col.lat], lon: r[col.lon], chain: r[col.chain], name: r[col.name],
+      municipality: r[col.municipality], open_now: r[col.open_now],
+      address: { street: r[col.street], postal_code: r[col.postal_code], city: r[col.city] },
+    }));
     state.outlets = list.outlets;
     state.markers.clear();
     cluster.clearLayers();

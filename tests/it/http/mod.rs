@@ -1176,6 +1176,7 @@ fn keys_cli_creates_lists_and_revokes_without_showing_secrets() {
 
 mod detail;
 mod exports;
+mod fast;
 mod hardening;
 mod instances;
 mod ledger;
