@@ -191,36 +191,43 @@ pub async fn download(
             .with_timezone(&chrono_tz::Europe::Helsinki)
             .date_naive()
     });
-    // A whole-network export takes tens of milliseconds of CPU: on the blocking pool, so the
-    // worker keeps answering other requests meanwhile.
-    let rendered = web::block(move || -> Result<export::Rendered, ApiError> {
-        let reg = index.registry();
-        let selected = if ids.is_empty() {
-            export::select(&index, &selection)?
-        } else {
-            let outlets = ids
-                .iter()
-                .map(|id| {
-                    reg.outlet(*id).ok_or_else(|| {
-                        ApiError::bad_param("unknown_outlet", "ids", format!("no open outlet {id}"))
+    // A whole-network export takes tens of milliseconds of CPU: on the exports' own pool
+    // (bounded, with a deadline, see `crate::capacity`), so the worker keeps answering other
+    // requests meanwhile and planning cannot take the export's cores.
+    let rendered = state
+        .pools
+        .exports
+        .run(move || -> Result<export::Rendered, ApiError> {
+            let reg = index.registry();
+            let selected = if ids.is_empty() {
+                export::select(&index, &selection)?
+            } else {
+                let outlets = ids
+                    .iter()
+                    .map(|id| {
+                        reg.outlet(*id).ok_or_else(|| {
+                            ApiError::bad_param(
+                                "unknown_outlet",
+                                "ids",
+                                format!("no open outlet {id}"),
+                            )
+                        })
                     })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            Selected {
-                outlets,
-                description: format!("{} outlets by id", ids.len()),
-            }
-        };
-        let ctx = ExportContext {
-            registry: reg,
-            offers: &book,
-            day,
-            options,
-        };
-        Ok(export::render(format, &selected, &ctx)?)
-    })
-    .await
-    .map_err(ApiError::internal)??;
+                    .collect::<Result<Vec<_>, _>>()?;
+                Selected {
+                    outlets,
+                    description: format!("{} outlets by id", ids.len()),
+                }
+            };
+            let ctx = ExportContext {
+                registry: reg,
+                offers: &book,
+                day,
+                options,
+            };
+            Ok(export::render(format, &selected, &ctx)?)
+        })
+        .await??;
     Ok(HttpResponse::Ok()
         .content_type(rendered.content_type)
         .insert_header((
