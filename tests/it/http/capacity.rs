@@ -108,7 +108,11 @@ async fn planning_beyond_its_pool_and_queue_is_a_503_busy_while_exports_and_near
     let (s, _, _) = get_with(&app, "/v1/outlets/nearest?lat=60.17&lon=24.94", None).await;
     assert_eq!(s, StatusCode::OK);
     drop(release);
-    let (s, _, v) = get_with(&app, "/v1/planning/huff", Some(&planner)).await;
+    while app.state.pools.planning.in_use() > 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // Once the pool is free again it takes work (coverage: cheap in a debug build, unlike Huff).
+    let (s, _, v) = get_with(&app, "/v1/planning/coverage", Some(&planner)).await;
     assert_eq!(s, StatusCode::OK, "{v}");
 }
 
