@@ -12,6 +12,7 @@
 //! | `timeouts`       | [`Timeouts::default`]   | config file only (`[timeouts]` table)    |
 //! | `rate_limit`     | [`RateLimit::default`]  | config file only (`[rate_limit]` table)  |
 //! | `cors_origins`   | none (CORS closed)      | config file only                         |
+//! | `capacity`       | [`Capacity::default`]   | config file only (`[capacity]` table)    |
 //!
 //! The config file is TOML (`*.toml`) or JSON (`*.json`) with any of these fields; unknown fields
 //! are refused so a typo does not silently fall back to a default.
@@ -98,6 +99,92 @@ pub struct Settings {
     /// Origins (`https://maps.example.fi`) whose pages may call the API from a browser; empty
     /// (the default) sends no `Access-Control-Allow-Origin` at all, so only same-origin pages can.
     pub cors_origins: Vec<String>,
+    /// Threads, queues and deadlines of the heavy routes (planning, exports, route bodies).
+    pub capacity: Capacity,
+}
+
+/// One bounded pool of worker threads for one kind of heavy request (see `crate::capacity`).
+/// At most `threads` requests run at once and `queue` more wait; a request beyond that is
+/// answered 503 `busy` at once, and one not answered within `deadline_ms` (queued or running)
+/// is answered 503 `deadline_exceeded`. Both carry `Retry-After`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PoolSettings {
+    /// Worker threads; 0 (the default) means half the cores, at least one.
+    pub threads: usize,
+    /// Requests that may wait for a thread.
+    pub queue: usize,
+    /// Longest a request may wait and run before it is answered 503, ms.
+    pub deadline_ms: u64,
+    /// Niceness added to the pool's threads (0..=19; Linux only): a lowered pool yields the
+    /// cores to the HTTP workers and the other pools when they are all busy.
+    pub nice: i32,
+}
+
+/// The heavy routes' own capacity, so that none of them can take the cores from the others or
+/// from the cheap routes (nearest, within, lists), which stay on the HTTP workers.
+///
+/// | pool       | routes                                       | queue | deadline | nice |
+/// |------------|----------------------------------------------|-------|----------|------|
+/// | `planning` | `/v1/planning/*`                             | 4     | 30 s     | 10   |
+/// | `exports`  | `/v1/exports/{format}`                       | 16    | 10 s     | 0    |
+/// | `routes`   | `POST /v1/outlets/along-route`, `in-polygon` | 8     | 10 s     | 10   |
+///
+/// Each has half the cores' threads by default (at least one). The planning and route pools'
+/// threads run at a lower scheduling priority (`nice` 10; 0 keeps the service's own), so that
+/// when every core is busy with them the HTTP workers and the exports still get a core at once;
+/// the exports keep the service's priority.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Capacity {
+    /// Planning reports.
+    pub planning: PoolSettings,
+    /// Navigator file downloads.
+    pub exports: PoolSettings,
+    /// Route and polygon bodies (parsing and the query).
+    pub routes: PoolSettings,
+}
+
+impl Default for Capacity {
+    fn default() -> Self {
+        let pool = |queue, deadline_ms, nice| PoolSettings {
+            threads: 0,
+            queue,
+            deadline_ms,
+            nice,
+        };
+        Capacity {
+            planning: pool(4, 30_000, 10),
+            exports: pool(16, 10_000, 0),
+            routes: pool(8, 10_000, 10),
+        }
+    }
+}
+
+impl Default for PoolSettings {
+    /// What a `[capacity.*]` table's missing fields take: half the cores, a queue of 8, 10 s,
+    /// nice 10.
+    fn default() -> Self {
+        PoolSettings {
+            threads: 0,
+            queue: 8,
+            deadline_ms: 10_000,
+            nice: 10,
+        }
+    }
+}
+
+impl PoolSettings {
+    /// The threads to start: `threads`, or half the cores (at least one) when it is 0.
+    pub fn thread_count(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism()
+                .map(|n| n.get() / 2)
+                .unwrap_or(1)
+                .max(1),
+            n => n,
+        }
+    }
 }
 
 /// Connection timeouts. A client that opens a connection and sends nothing, or half a request,
@@ -180,6 +267,7 @@ impl Default for Settings {
             timeouts: Timeouts::default(),
             rate_limit: RateLimit::default(),
             cors_origins: Vec::new(),
+            capacity: Capacity::default(),
         }
     }
 }
@@ -292,6 +380,25 @@ impl Settings {
                 field: "cors_origins",
                 reason: "each origin must be scheme://host[:port] with no path, e.g. https://maps.example.fi",
             });
+        }
+        let c = &self.capacity;
+        for (pool, name) in [
+            (&c.planning, "capacity.planning"),
+            (&c.exports, "capacity.exports"),
+            (&c.routes, "capacity.routes"),
+        ] {
+            if pool.threads > 256 || pool.queue > 10_000 {
+                return Err(ConfigError::Invalid {
+                    field: name,
+                    reason: "threads must be at most 256 and queue at most 10000",
+                });
+            }
+            if !(1..=600_000).contains(&pool.deadline_ms) || !(0..=19).contains(&pool.nice) {
+                return Err(ConfigError::Invalid {
+                    field: name,
+                    reason: "deadline_ms must be 1..=600000 and nice 0..=19",
+                });
+            }
         }
         if let Err(e) = self.rules.validate() {
             return Err(ConfigError::Rules(e.0));

@@ -6,6 +6,7 @@
 //! The binary `storenet` is a thin front end over these modules; see `../shared/DESIGN.md` for the
 //! map of capabilities to modules.
 
+pub mod capacity;
 pub mod cli;
 pub mod config;
 pub mod crs;

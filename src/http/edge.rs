@@ -7,6 +7,9 @@
 //! per request and looked its metrics up by hashed label values under a lock; here each worker
 //! keeps its metric handles in its own map, found by route pattern, method and status.
 //!
+//! Every answer to a request with an `Authorization` header gets `Cache-Control: no-store` unless
+//! its route set a `Cache-Control` itself.
+//!
 //! In order: a preflight from an allowed origin is answered at once; then the rate limits may
 //! answer 429; otherwise the request goes on. Every answer, those two included, gets the CORS
 //! headers its origin allows, the security headers it does not set itself, and is counted under
@@ -17,7 +20,7 @@ use super::{headers, limits};
 use crate::config::Settings;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::header::HeaderValue;
+use actix_web::http::header::{HeaderValue, AUTHORIZATION, CACHE_CONTROL};
 use actix_web::http::{Method, StatusCode};
 use prometheus::{Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts};
 use std::cell::RefCell;
@@ -137,9 +140,17 @@ impl Worker {
         res
     }
 
-    /// Adds the security headers and counts the answer.
+    /// Adds the security headers (and `Cache-Control: no-store` to the answer of a keyed
+    /// request) and counts the answer.
     fn finish<B>(&self, mut res: ServiceResponse<B>, start: Instant) -> ServiceResponse<B> {
         headers::add_security_headers(res.headers_mut());
+        // A keyed answer (balances, statements, planning reports, admin reads) is for that key's
+        // holder only: no shared or browser cache may keep it, unless the route said otherwise.
+        let keyed = res.request().headers().contains_key(AUTHORIZATION);
+        if keyed && !res.headers().contains_key(CACHE_CONTROL) {
+            res.headers_mut()
+                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
         let pattern = res
             .request()
             .match_pattern()

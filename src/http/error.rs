@@ -42,6 +42,8 @@ pub enum Kind {
     Conflict,
     /// 413: the body is over the limit.
     PayloadTooLarge,
+    /// 431: a request line and headers over the limits (`http::guard`).
+    HeadTooLarge,
     /// 415: a body of a type the route does not read.
     UnsupportedMediaType,
     /// 422: a well-formed body whose values are invalid.
@@ -67,6 +69,7 @@ impl Kind {
             Kind::Conflict => StatusCode::CONFLICT,
             Kind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Kind::HeadTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Kind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
             Kind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -83,6 +86,8 @@ pub struct ApiError {
     message: String,
     field: Option<String>,
     source: Option<anyhow::Error>,
+    /// Seconds for `Retry-After` on a 503 (1 unless set).
+    retry_after_s: Option<u64>,
 }
 
 /// The JSON body of every error response.
@@ -105,6 +110,7 @@ impl ApiError {
             message: message.into(),
             field: None,
             source: None,
+            retry_after_s: None,
         }
     }
 
@@ -216,7 +222,7 @@ impl ResponseError for ApiError {
             let id = uuid::Uuid::now_v7();
             tracing::error!(error_id = %id, cause = ?self.source, "{}", self.message);
             (format!("internal error; reference {id}"), None)
-        } else if self.kind == Kind::Unavailable {
+        } else if self.kind == Kind::Unavailable && self.source.is_some() {
             // Our fixed text and an id; the driver's error (which may name hosts) goes to the log.
             let id = uuid::Uuid::now_v7();
             tracing::warn!(error_id = %id, cause = ?self.source, "{}", self.code);
@@ -229,13 +235,44 @@ impl ResponseError for ApiError {
             resp.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
         if self.kind == Kind::Unavailable {
-            resp.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+            let s = self.retry_after_s.unwrap_or(1);
+            resp.insert_header((header::RETRY_AFTER, HeaderValue::from(s)));
         }
         resp.json(ErrorBody {
             error: self.code.to_string(),
-            message,
-            field,
+            message: cap_echo(message),
+            field: field.map(cap_echo),
         })
+    }
+}
+
+/// Longest message or field name an error body carries, bytes. Messages quote the input they
+/// refuse; a 40 KB parameter must not come back as a 40 KB answer.
+pub const MAX_ERROR_TEXT: usize = 512;
+
+/// `text` cut to [`MAX_ERROR_TEXT`] bytes at a character boundary, saying how much was cut.
+fn cap_echo(text: String) -> String {
+    if text.len() <= MAX_ERROR_TEXT {
+        return text;
+    }
+    let mut end = MAX_ERROR_TEXT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} more bytes cut)", &text[..end], text.len() - end)
+}
+
+impl From<crate::capacity::CapacityError> for ApiError {
+    fn from(e: crate::capacity::CapacityError) -> Self {
+        use crate::capacity::CapacityError as C;
+        let code = match e {
+            C::Busy { .. } => "busy",
+            C::Deadline { .. } => "deadline_exceeded",
+            C::Panicked { .. } => return ApiError::internal(e),
+        };
+        let mut err = ApiError::new(Kind::Unavailable, code, e.to_string());
+        err.retry_after_s = e.retry_after_s();
+        err
     }
 }
 

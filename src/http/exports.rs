@@ -231,45 +231,54 @@ async fn with_selection<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     let index = state.index.load();
     let book = state.ledger.offer_book().await?;
-    web::block(move || -> Result<T, ApiError> {
-        let reg = index.registry();
-        let Request {
-            mut selection,
-            ids,
-            options,
-            day,
-            lang,
-        } = req;
-        if let Some((body, corridor_m)) = route {
-            selection.route = Some((export::read_route(&body, lang)?, corridor_m));
-        }
-        let selected = if ids.is_empty() {
-            export::select(&index, &selection)?
-        } else {
-            let outlets = ids
-                .iter()
-                .map(|id| {
-                    reg.outlet(*id).ok_or_else(|| {
-                        ApiError::bad_param("unknown_outlet", "ids", format!("no open outlet {id}"))
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            Selected {
-                outlets,
-                description: format!("{} outlets by id", ids.len()),
-                route: selection.route.map(|(r, _)| r),
+    // A whole-network export takes tens of milliseconds of CPU: on the exports' own pool
+    // (bounded, with a deadline, see `crate::capacity`), so the worker keeps answering other
+    // requests meanwhile and planning cannot take the export's cores.
+    state
+        .pools
+        .exports
+        .run(move || -> Result<T, ApiError> {
+            let reg = index.registry();
+            let Request {
+                mut selection,
+                ids,
+                options,
+                day,
+                lang,
+            } = req;
+            if let Some((body, corridor_m)) = route {
+                selection.route = Some((export::read_route(&body, lang)?, corridor_m));
             }
-        };
-        let ctx = ExportContext {
-            registry: reg,
-            offers: &book,
-            day,
-            options,
-        };
-        Ok(make(&selected, &ctx)?)
-    })
-    .await
-    .map_err(ApiError::internal)?
+            let selected = if ids.is_empty() {
+                export::select(&index, &selection)?
+            } else {
+                let outlets = ids
+                    .iter()
+                    .map(|id| {
+                        reg.outlet(*id).ok_or_else(|| {
+                            ApiError::bad_param(
+                                "unknown_outlet",
+                                "ids",
+                                format!("no open outlet {id}"),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Selected {
+                    outlets,
+                    description: format!("{} outlets by id", ids.len()),
+                    route: selection.route.map(|(r, _)| r),
+                }
+            };
+            let ctx = ExportContext {
+                registry: reg,
+                offers: &book,
+                day,
+                options,
+            };
+            Ok(make(&selected, &ctx)?)
+        })
+        .await?
 }
 
 fn file_response(rendered: export::Rendered) -> HttpResponse {

@@ -1,14 +1,16 @@
 //! Service routes: health, Prometheus metrics, the OpenAPI document and the API page.
 
+use super::auth::Authenticated;
 use super::error::{ApiError, ErrorBody};
 use super::AppState;
+use crate::store::Role;
 use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 /// Registers the routes (the OpenAPI document and the API page are added by [`super::app`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(healthz).service(metrics);
+    cfg.service(healthz).service(metrics).service(refused);
 }
 
 /// The service's health.
@@ -37,14 +39,25 @@ pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
     }))
 }
 
-/// Request counts and latency histograms per route pattern, Prometheus text format.
+/// Request counts and latency histograms per route pattern, Prometheus text format. They show
+/// the volumes of purchases and balance reads per route, so they need an admin key; Prometheus
+/// sends it with `authorization: { type: Bearer, credentials_file: … }` in its scrape config.
 #[utoipa::path(
     tag = "service",
-    responses((status = 200, description = "Prometheus text exposition format", body = String, content_type = "text/plain"))
+    responses(
+        (status = 200, description = "Prometheus text exposition format", body = String, content_type = "text/plain"),
+        (status = 401, description = "No valid API key", body = ErrorBody),
+        (status = 403, description = "Not an admin key", body = ErrorBody)
+    ),
+    security(("api_key" = ["admin"]))
 )]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn metrics(
+    auth: Authenticated,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     use prometheus::Encoder;
+    auth.require(&[Role::Admin])?;
     let encoder = prometheus::TextEncoder::new();
     let mut buf = Vec::new();
     encoder
@@ -53,4 +66,29 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
     Ok(HttpResponse::Ok()
         .content_type(encoder.format_type())
         .body(buf))
+}
+
+/// The answer to a request head the guard refused (`http::guard`): it stands in for that
+/// request, so the client gets our JSON body and headers rather than actix's bare 400 or 431.
+/// Not in the OpenAPI document: no client calls it on purpose.
+#[get("/.well-known/storenet/refused/{status}")]
+pub async fn refused(status: web::Path<u16>) -> Result<HttpResponse, ApiError> {
+    use super::error::Kind;
+    use super::guard::{MAX_HEADERS, MAX_HEAD_BYTES};
+    Err(if status.into_inner() == 431 {
+        ApiError::new(
+            Kind::HeadTooLarge,
+            "request_head_too_large",
+            format!(
+                "the request line and headers must be at most {MAX_HEAD_BYTES} bytes and at most \
+                 {MAX_HEADERS} headers; send long selections in a body where the route takes one"
+            ),
+        )
+    } else {
+        ApiError::new(
+            Kind::BadRequest,
+            "malformed_request",
+            "the request line or a header is not valid HTTP/1.1",
+        )
+    })
 }

@@ -20,6 +20,7 @@ pub mod edge;
 pub mod error;
 pub mod exports;
 pub mod fallback;
+pub mod guard;
 pub mod headers;
 pub mod ledger;
 pub mod limits;
@@ -42,7 +43,7 @@ use crate::store::{Store, StoreError};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::ErrorHandlers;
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App};
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -77,6 +78,9 @@ pub enum StartError {
     /// The task reading the bundled data for the first import panicked or was cancelled.
     #[error("the import task failed: {0}")]
     ImportTask(String),
+    /// The heavy routes' thread pools could not be started.
+    #[error("starting the thread pools: {0}")]
+    Pools(String),
     /// The ledger could not be started or seeded with the bundled offers.
     #[error("starting the ledger")]
     Ledger(#[from] LedgerError),
@@ -101,6 +105,8 @@ pub struct AppState {
     pub planning: Arc<planning::PlanningState>,
     /// Request rate limits per client address and per API key, shared by every worker.
     pub limiter: Arc<limits::RateLimiter>,
+    /// The heavy routes' own bounded pools (planning, exports, route bodies).
+    pub pools: crate::capacity::Pools,
     /// Serialises writes so snapshots are swapped in the order the writes happened.
     writer: Arc<tokio::sync::Mutex<()>>,
 }
@@ -114,7 +120,10 @@ impl AppState {
         let metrics =
             Arc::new(edge::HttpMetrics::new().map_err(|e| StartError::Metrics(e.to_string()))?);
         let index = SharedIndex::new(registry);
+        let pools = crate::capacity::Pools::new(&settings.capacity)
+            .map_err(|e| StartError::Pools(e.to_string()))?;
         Ok(AppState {
+            pools,
             rendered: Arc::new(listing::RenderCache::new(index.load())),
             index: Arc::new(index),
             store,
@@ -287,22 +296,46 @@ pub fn app(
 }
 
 /// Runs the application on an already bound listener (port 0 in tests), with the connection
-/// timeouts of [`Settings::timeouts`](crate::config::Timeouts).
+/// timeouts of [`Settings::timeouts`](crate::config::Timeouts). Each connection passes the
+/// request-head guard ([`guard`]) before actix-http reads it; otherwise this is what
+/// `HttpServer::listen` builds (HTTP/1, `TCP_NODELAY`, one app per worker).
 pub fn server(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    use actix_http::{HttpService, Protocol};
+    use actix_service::{fn_service, map_config, ServiceFactoryExt};
     let workers = state.settings.workers;
     let t = state.settings.timeouts.clone();
     let keep_alive = match t.keep_alive_s {
         0 => actix_web::http::KeepAlive::Disabled,
         s => actix_web::http::KeepAlive::Timeout(Duration::from_secs(s)),
     };
-    let mut http = HttpServer::new(move || app(state.clone()))
-        .client_request_timeout(Duration::from_millis(t.request_head_ms))
-        .client_disconnect_timeout(Duration::from_millis(t.disconnect_ms))
-        .keep_alive(keep_alive);
+    let local = listener.local_addr()?;
+    let mut builder = actix_server::Server::build();
     if let Some(w) = workers {
-        http = http.workers(w);
+        builder = builder.workers(w);
     }
-    Ok(http.listen(listener)?.run())
+    let server = builder
+        .listen("storenet", listener, move || {
+            let http = HttpService::build()
+                .keep_alive(keep_alive)
+                .client_request_timeout(Duration::from_millis(t.request_head_ms))
+                .client_disconnect_timeout(Duration::from_millis(t.disconnect_ms))
+                .local_addr(local)
+                .finish(map_config(app(state.clone()), |_| {
+                    actix_web::dev::AppConfig::default()
+                }));
+            fn_service(|io: tokio::net::TcpStream| async move {
+                let _ = io.set_nodelay(true);
+                let peer = io.peer_addr().ok();
+                Ok::<_, actix_http::error::DispatchError>((
+                    guard::Guarded::new(io),
+                    Protocol::Http1,
+                    peer,
+                ))
+            })
+            .and_then(http)
+        })?
+        .run();
+    Ok(server)
 }
 
 /// A started service.

@@ -418,7 +418,9 @@ fn parse_outlet_param(v: &str) -> Result<OutletId, ApiError> {
 )]
 #[get("/v1/outlets/{id}/offers")]
 pub async fn at_outlet(
-    auth: Option<Authenticated>,
+    // The key's own failure (missing or invalid) is kept: it is the answer when `household=`
+    // needs the key, and ignored otherwise.
+    auth: Result<Authenticated, ApiError>,
     req: HttpRequest,
     id: web::Path<String>,
     state: web::Data<AppState>,
@@ -447,13 +449,8 @@ pub async fn at_outlet(
         })
         .transpose()?;
     if let Some(h) = household {
-        let Some(auth) = &auth else {
-            return Err(ApiError::new(
-                Kind::Unauthorized,
-                "missing_api_key",
-                "`household=` needs a valid key of that household or an admin key: Authorization: Bearer <key>",
-            ));
-        };
+        // Missing (`missing_api_key`), not valid (`invalid_api_key`) or the database's own 503.
+        let auth = auth?;
         let allowed = ledger_principal(&auth.0)
             .is_some_and(|(role, scope)| can_read_household(role, &scope, h));
         if !allowed {

@@ -282,15 +282,25 @@ pub async fn in_polygon(
 ) -> Result<HttpResponse, ApiError> {
     let p = Params::parse(req.query_string(), &allowed(&[]))?;
     let bytes = body::read_limited(&req, payload, state.settings.max_body_bytes).await?;
-    let area = body::parse_polygon(&bytes)?;
     let index = state.index.load();
-    let reg = index.registry();
     let now = LocalTime::now();
-    let filter = p.filter(reg)?;
+    let filter = p.filter(index.registry())?;
     let format = p.wants_geojson()?;
-    let items: Vec<Listed> = index
-        .in_polygon(&area, &filter)
-        .into_iter()
+    // Parsing up to 100,000 vertices and testing outlets against them is CPU work: on the route
+    // pool (bounded, with a deadline), not on the worker that answers nearest.
+    let ix = index.clone();
+    let ids = state
+        .pools
+        .routes
+        .run(move || -> Result<Vec<OutletId>, ApiError> {
+            let area = body::parse_polygon(&bytes)?;
+            Ok(ix.in_polygon(&area, &filter).iter().map(|o| o.id).collect())
+        })
+        .await??;
+    let reg = index.registry();
+    let items: Vec<Listed> = ids
+        .iter()
+        .filter_map(|id| reg.outlet(*id))
         .map(Listed::plain)
         .collect();
     let rendered = state.rendered.of(&index);
@@ -320,23 +330,63 @@ pub async fn along_route(
     let p = Params::parse(req.query_string(), &allowed(&["corridor_m"]))?;
     let corridor = p.opt_f64("corridor_m")?.unwrap_or(DEFAULT_CORRIDOR_M);
     let bytes = body::read_limited(&req, payload, state.settings.max_body_bytes).await?;
-    let route = body::parse_route(&bytes)?;
     let index = state.index.load();
-    let reg = index.registry();
     let now = LocalTime::now();
-    let filter = p.filter(reg)?;
+    let filter = p.filter(index.registry())?;
     let format = p.wants_geojson()?;
-    let hits = index.along_route(&route, corridor, &filter)?;
+    // Parsing a route of up to 100,000 points and querying its corridor takes up to a second of
+    // CPU: on the route pool (bounded, with a deadline), not on the worker that answers nearest.
+    let ix = index.clone();
+    let hits = state
+        .pools
+        .routes
+        .run(move || -> Result<Vec<(OutletId, f64, f64)>, ApiError> {
+            let route = body::parse_route(&bytes)?;
+            check_route_work(route.len(), corridor)?;
+            let hits = ix.along_route(&route, corridor, &filter)?;
+            Ok(hits
+                .iter()
+                .map(|h| (h.outlet.id, h.distance_m, h.along_km))
+                .collect())
+        })
+        .await??;
+    let reg = index.registry();
     let items: Vec<Listed> = hits
         .iter()
-        .map(|h| Listed {
-            outlet: h.outlet,
-            distance_m: Some(h.distance_m),
-            along_km: Some(h.along_km),
+        .filter_map(|&(id, d, along)| {
+            reg.outlet(id).map(|outlet| Listed {
+                outlet,
+                distance_m: Some(d),
+                along_km: Some(along),
+            })
         })
         .collect();
     let rendered = state.rendered.of(&index);
     Ok(response::outlets(&req, format, &rendered, &items, now))
+}
+
+/// Most route points × corridor half-width (metres) one along-route query may ask for: the work
+/// grows with both (each leg searches an envelope widened by the corridor). 100,000 points at
+/// the default 2 km, 4,000 points at the widest 50 km.
+pub const MAX_ROUTE_POINT_METRES: f64 = 2.0e8;
+
+/// Refuses a route whose points × corridor is over [`MAX_ROUTE_POINT_METRES`].
+fn check_route_work(points: usize, corridor_m: f64) -> Result<(), ApiError> {
+    // A corridor out of range is refused by the query itself, with its own message.
+    let in_range = corridor_m > 0.0 && corridor_m <= crate::spatial::MAX_CORRIDOR_M;
+    if in_range && points as f64 * corridor_m > MAX_ROUTE_POINT_METRES {
+        let most = (MAX_ROUTE_POINT_METRES / corridor_m).floor();
+        return Err(ApiError::bad_param(
+            "out_of_range",
+            "corridor_m",
+            format!(
+                "a route of {points} points with a corridor of {corridor_m} m is too much work: \
+                 points × corridor_m may be at most {MAX_ROUTE_POINT_METRES:e} (at this corridor, \
+                 at most {most} points); simplify the route or narrow the corridor"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Parses an outlet id from the path.

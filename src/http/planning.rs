@@ -58,6 +58,10 @@ pub const MAX_WHATIF_CLOSE: usize = 1_000;
 pub const MAX_BANDS: usize = 20;
 /// Largest distance any planning route accepts, metres.
 pub const MAX_DISTANCE_M: f64 = 500_000.0;
+/// Largest Huff `cutoff_m`, metres: the work grows with the outlets in reach of every cell, so
+/// with the square of the cutoff (release build, loaded 2-core machine: 500 km took 23 s,
+/// 100 km 12.7 s; the default is 30 km).
+pub const MAX_HUFF_CUTOFF_M: f64 = 50_000.0;
 
 /// The roles that may use the planning routes.
 const ROLES: &[Role] = &[Role::Planner, Role::Admin];
@@ -269,12 +273,13 @@ impl Output {
     }
 }
 
-/// Runs `f` on the blocking pool.
-async fn blocking<F>(f: F) -> Result<HttpResponse, ApiError>
+/// Runs `f` on the planning pool (bounded threads and queue, a deadline: 503 `busy` or
+/// `deadline_exceeded` with `Retry-After`, see `crate::capacity`).
+async fn blocking<F>(state: &AppState, f: F) -> Result<HttpResponse, ApiError>
 where
     F: FnOnce() -> Result<Output, ApiError> + Send + 'static,
 {
-    let out = web::block(f).await.map_err(ApiError::internal)??;
+    let out = state.pools.planning.run(f).await??;
     Ok(out.response())
 }
 
@@ -405,7 +410,7 @@ pub async fn density(
     let (p, _index, ctx) = start(&req, &state, &auth, &["bbox", "format"]).await?;
     let bbox = p.bbox()?;
     let fmt = format(&p, &[Format::GeoJson, Format::Png], Format::GeoJson)?;
-    blocking(move || match fmt {
+    blocking(&state, move || match fmt {
         Format::Png => {
             let s = spec(
                 &ctx,
@@ -495,7 +500,7 @@ pub async fn coverage(
     let filter = filter(&p, &index)?;
     let bands = bands(&p)?;
     let fmt = format(&p, &[Format::Json, Format::Png], Format::Json)?;
-    blocking(move || {
+    blocking(&state, move || {
         let r = planning::coverage(&ctx, &filter, &bands)?;
         if fmt != Format::Png {
             return Output::json(&r);
@@ -543,7 +548,7 @@ pub async fn catchments(
         &[Format::Json, Format::GeoJson, Format::Png],
         Format::Json,
     )?;
-    blocking(move || {
+    blocking(&state, move || {
         let r = planning::catchments(&ctx, &filter)?;
         match fmt {
             Format::Json => Output::json(&r),
@@ -607,7 +612,7 @@ pub async fn gaps(
         &[Format::Json, Format::GeoJson, Format::Png],
         Format::Json,
     )?;
-    blocking(move || {
+    blocking(&state, move || {
         let r = planning::gaps(&ctx, &filter, d, conn)?;
         match fmt {
             Format::Json => Output::json(&r),
@@ -770,7 +775,7 @@ pub async fn whatif(
     let bands = bands(&p)?;
     let fmt = format(&p, &[Format::Json, Format::Png], Format::Json)?;
     let (open, close) = read_whatif(body, index.registry())?;
-    blocking(move || {
+    blocking(&state, move || {
         let r = planning::what_if(&ctx, &filter, &open, &close, &bands)?;
         if fmt != Format::Png {
             return Output::json(&r);
@@ -918,7 +923,7 @@ async fn sites(
     };
     // One suggestion at a time, so a burst of them cannot take every core.
     let _turn = state.planning.sites.lock().await;
-    blocking(move || {
+    blocking(&state, move || {
         let r = planning::suggest_sites(&ctx, &filter, &opts)?;
         if fmt != Format::Png {
             return Output::json(&r);
@@ -1028,7 +1033,7 @@ pub async fn sites_post(
     tag = "planning",
     params(
         ("lambda" = Option<f64>, Query, description = "Distance decay exponent (> 0, default 2)"),
-        ("cutoff_m" = Option<f64>, Query, description = "Outlets farther away are ignored, metres (default 30000)"),
+        ("cutoff_m" = Option<f64>, Query, description = "Outlets farther away are ignored, metres (default 30000, at most 50000)"),
         ("chain" = Option<String>, Query, description = "Chain ids (repeat or comma list)"),
         ("category" = Option<String>, Query, description = "Categories (repeat or comma list)"),
         ("format" = Option<String>, Query, description = "`json` (default) or `png`")
@@ -1064,10 +1069,17 @@ pub async fn huff(
         opts.lambda = l;
     }
     if let Some(c) = distance(&p, "cutoff_m", None)? {
+        if c > MAX_HUFF_CUTOFF_M {
+            return Err(ApiError::bad_param(
+                "out_of_range",
+                "cutoff_m",
+                format!("`cutoff_m` must be at most {MAX_HUFF_CUTOFF_M} m, got {c}"),
+            ));
+        }
         opts.cutoff_m = c;
     }
     let fmt = format(&p, &[Format::Json, Format::Png], Format::Json)?;
-    blocking(move || {
+    blocking(&state, move || {
         let r = planning::huff(&ctx, &filter, &opts)?;
         if fmt != Format::Png {
             return Output::json(&r);

@@ -157,6 +157,9 @@ for (const [name, size] of SIZES) {
     const sent = page.waitForRequest((r) => r.url().includes('/v1/outlets?') && r.url().includes('open_at='));
     await press(page, '#open-now', phone);
     const url = new URL((await sent).url());
+    // The page asks for the compact map view; the same filter's full list names the outlets.
+    assert.equal(url.searchParams.get('view'), 'map');
+    url.searchParams.delete('view');
     const expected = await api(`/v1/outlets?${url.searchParams}`);
     await page.waitForSelector(`body[data-outlets="${expected.count}"]`);
     const all = await api('/v1/outlets');

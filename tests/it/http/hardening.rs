@@ -257,6 +257,7 @@ async fn api_keys_appear_neither_in_metrics_nor_in_responses() {
     let metrics = app
         .client
         .get(format!("{}/metrics", app.base))
+        .bearer_auth(&key)
         .send()
         .await
         .unwrap()
@@ -499,4 +500,203 @@ async fn a_trickled_body_gets_408() {
         assert!(text.starts_with("HTTP/1.1 408"), "{path}: {text}");
         assert!(text.contains("request_timeout"), "{path}: {text}");
     }
+}
+
+#[tokio::test]
+async fn metrics_need_an_admin_key() {
+    let app = spawn_app().await;
+    let planner = app
+        .state
+        .store
+        .create_key(Role::Planner, Scope::Network)
+        .await
+        .unwrap();
+    let (s, v) = app.send(Method::GET, "/metrics", None, None).await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("missing_api_key"))
+    );
+    let (s, v) = app
+        .send(Method::GET, "/metrics", Some(&planner), None)
+        .await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+    let r = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .bearer_auth(&app.admin_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("storenet_http_requests_total"));
+}
+
+#[tokio::test]
+async fn error_bodies_do_not_echo_a_huge_parameter() {
+    let app = spawn_app().await;
+    let chain = "x".repeat(40_000);
+    let r = app
+        .client
+        .get(format!(
+            "{}/v1/outlets/nearest?lat=60&lon=24&chain={chain}",
+            app.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let text = r.text().await.unwrap();
+    assert!(text.len() < 1_024, "{} bytes: {}", text.len(), &text[..200]);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["field"], "chain", "{v}");
+    assert!(v["message"].as_str().unwrap().contains("bytes cut"), "{v}");
+}
+
+#[tokio::test]
+async fn keyed_answers_are_not_stored_by_caches() {
+    let app = spawn_app().await;
+    let key = app.admin_key.clone();
+    for path in ["/v1/households/1/balance", "/v1/offers", "/metrics"] {
+        let r = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert!(!r.status().is_server_error(), "{path}: {}", r.status());
+        assert_eq!(
+            r.headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap()),
+            Some("no-store"),
+            "{path}"
+        );
+    }
+    // Public answers keep whatever caching they had.
+    let r = app
+        .client
+        .get(format!(
+            "{}/v1/outlets/nearest?lat=60.17&lon=24.94",
+            app.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        r.headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap()),
+        Some("no-store")
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_key_with_household_is_invalid_not_missing() {
+    let app = spawn_app().await;
+    let made_up = "sn_0000000000000000000000000000000000000000000000000000000000000000";
+    let (s, v) = app
+        .send(
+            Method::GET,
+            "/v1/outlets/1/offers?household=1",
+            Some(made_up),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_api_key")),
+        "{v}"
+    );
+    let (s, v) = app
+        .send(Method::GET, "/v1/outlets/1/offers?household=1", None, None)
+        .await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("missing_api_key")),
+        "{v}"
+    );
+    // Without `household=` the route is public and a bad key does not matter.
+    let (s, _) = app
+        .send(Method::GET, "/v1/outlets/1/offers", Some(made_up), None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+/// Sends `head` raw on a new connection and reads the whole answer (the server closes).
+async fn raw_answer(app: &TestApp, head: &[u8]) -> String {
+    let addr = app.base.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(head).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), s.read_to_end(&mut out))
+        .await
+        .expect("the server must answer and close")
+        .unwrap();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn an_oversized_uri_or_too_many_headers_get_the_json_error_and_security_headers() {
+    let app = spawn_app().await;
+    let mut cases = Vec::new();
+    for n in [70_000, 140_000] {
+        cases.push(format!(
+            "GET /v1/outlets/nearest?lat=60&lon=24&chain={} HTTP/1.1\r\nhost: x\r\n\r\n",
+            "k".repeat(n)
+        ));
+    }
+    let mut many = String::from("GET /v1/chains HTTP/1.1\r\nhost: x\r\n");
+    for i in 0..200 {
+        many.push_str(&format!("x-h{i}: v\r\n"));
+    }
+    many.push_str("\r\n");
+    cases.push(many);
+    for head in &cases {
+        let answer = raw_answer(&app, head.as_bytes()).await;
+        let (head_part, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+        let lower = head_part.to_ascii_lowercase();
+        assert!(
+            lower.starts_with("http/1.1 431"),
+            "{}",
+            &answer[..answer.len().min(300)]
+        );
+        assert!(
+            lower.contains("content-type: application/json"),
+            "{head_part}"
+        );
+        assert!(
+            lower.contains("x-content-type-options: nosniff"),
+            "{head_part}"
+        );
+        assert!(lower.contains("content-security-policy:"), "{head_part}");
+        let v: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(v["error"], "request_head_too_large", "{v}");
+        assert!(body.len() < 1_024);
+    }
+    let answer = raw_answer(&app, b"GET /v1/chains HTTP/1.1 extra\r\nhost: x\r\n\r\n").await;
+    assert!(
+        answer.to_ascii_lowercase().starts_with("http/1.1 400"),
+        "{answer}"
+    );
+    assert!(answer.contains("\"malformed_request\""), "{answer}");
+    // Ordinary requests, with and without bodies, on a kept-alive connection still work.
+    let (s, _) = app.get("/v1/chains").await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = app
+        .send(
+            Method::POST,
+            "/v1/outlets/along-route",
+            None,
+            Some(super::ROUTE_GPX.as_bytes().to_vec()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
 }

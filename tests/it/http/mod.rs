@@ -456,6 +456,7 @@ async fn metrics_count_requests_per_route_pattern() {
     let text = app
         .client
         .get(format!("{}/metrics", app.base))
+        .bearer_auth(&app.admin_key)
         .send()
         .await
         .unwrap()
@@ -1174,6 +1175,7 @@ fn keys_cli_creates_lists_and_revokes_without_showing_secrets() {
     );
 }
 
+mod capacity;
 mod detail;
 mod exports;
 mod fast;
