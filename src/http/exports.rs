@@ -247,7 +247,9 @@ async fn with_selection<T: Send + 'static>(
                 lang,
             } = req;
             if let Some((body, corridor_m)) = route {
-                selection.route = Some((export::read_route(&body, lang)?, corridor_m));
+                let line = export::read_route(&body, lang)?;
+                super::outlets::check_route_work(line.len(), corridor_m)?;
+                selection.route = Some((line, corridor_m));
             }
             let selected = if ids.is_empty() {
                 export::select(&index, &selection)?

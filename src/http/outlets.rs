@@ -370,8 +370,9 @@ pub async fn along_route(
 /// the default 2 km, 4,000 points at the widest 50 km.
 pub const MAX_ROUTE_POINT_METRES: f64 = 2.0e8;
 
-/// Refuses a route whose points × corridor is over [`MAX_ROUTE_POINT_METRES`].
-fn check_route_work(points: usize, corridor_m: f64) -> Result<(), ApiError> {
+/// Refuses a route whose points × corridor is over [`MAX_ROUTE_POINT_METRES`] (along-route
+/// queries and route exports alike).
+pub(super) fn check_route_work(points: usize, corridor_m: f64) -> Result<(), ApiError> {
     // A corridor out of range is refused by the query itself, with its own message.
     let in_range = corridor_m > 0.0 && corridor_m <= crate::spatial::MAX_CORRIDOR_M;
     if in_range && points as f64 * corridor_m > MAX_ROUTE_POINT_METRES {

@@ -240,3 +240,29 @@ async fn huff_refuses_a_cutoff_that_makes_the_work_explode() {
     let (s, _, v) = get_with(&app, "/v1/planning/huff?cutoff_m=50000", Some(&planner)).await;
     assert_eq!(s, StatusCode::OK, "{v}");
 }
+
+#[tokio::test]
+async fn a_route_export_is_bounded_by_the_same_work_as_along_route() {
+    let app = spawn_app_with(|_| {}).await;
+    let line: Vec<[f64; 2]> = (0..4_001)
+        .map(|i| [24.9 + (i % 2) as f64 * 0.05, 60.1 + i as f64 * 1e-4])
+        .collect();
+    let route = json!({"type": "LineString", "coordinates": line}).to_string();
+    for path in ["/v1/exports/gpx", "/v1/exports"] {
+        let r = app
+            .client
+            .post(format!("{}{path}?corridor_m=50000", app.base))
+            .header("content-type", "application/geo+json")
+            .body(route.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(
+            (v["error"].as_str(), v["field"].as_str()),
+            (Some("out_of_range"), Some("corridor_m")),
+            "{path}: {v}"
+        );
+    }
+}
