@@ -3,8 +3,8 @@
 //! storenet: the outlet registry, nearest-store queries, navigator POI exports, the shared loyalty
 //! ledger and network planning for a K-Plussa-style retail network.
 //!
-//! The binary `storenet` is a thin front end over these modules; see `../shared/DESIGN.md` for the
-//! map of capabilities to modules.
+//! The binary `storenet` is a thin front end over these modules; the module table in the
+//! README's Development section says what each one owns.
 
 pub mod capacity;
 pub mod cli;
