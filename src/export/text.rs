@@ -1,26 +1,9 @@
 //! Text for devices: truncation at character boundaries, Windows-1252 with transliteration, and
 //! CSV cells a spreadsheet will not run as formulas.
 
-use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 
-/// A CSV cell that a spreadsheet opening the file will not take as a formula (OWASP's "CSV
-/// injection" advice): a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
-/// leading `'`, which spreadsheets show as text and do not evaluate. The caller quotes the cell.
-/// Other text is returned as it is.
-///
-/// ```
-/// use storenet::export::text::neutralise_formula;
-/// assert_eq!(neutralise_formula("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-/// assert_eq!(neutralise_formula("K-Market Kärkölä"), "K-Market Kärkölä");
-/// ```
-pub fn neutralise_formula(s: &str) -> Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        Cow::Owned(format!("'{s}"))
-    } else {
-        Cow::Borrowed(s)
-    }
-}
+pub use crate::model::text::neutralise_formula;
 
 /// The longest prefix of `s` that fits in `max_bytes` UTF-8 bytes, cut at a character boundary;
 /// spaces left dangling at the cut are dropped (devices trim them anyway).

@@ -442,7 +442,15 @@ pub async fn choices_along_route(
     ),
     request_body(content = String, description = "The route: GPX (track, route) or GeoJSON LineString", content_type = "application/gpx+xml"),
     responses(
-        (status = 200, description = "The file, with Content-Disposition naming it", content_type = "application/octet-stream"),
+        (status = 200, description = "The file, with Content-Disposition naming it: the format's own type, or a zip when it comes with companion files (icons, one file per chain) or `zip=true`", content(
+            (String = "application/gpx+xml"),
+            (Vec<u8> = "application/octet-stream"),
+            (String = "text/csv"),
+            (String = "application/vnd.google-earth.kml+xml"),
+            (Vec<u8> = "application/vnd.google-earth.kmz"),
+            (serde_json::Value = "application/geo+json"),
+            (Vec<u8> = "application/zip"),
+        )),
         (status = 400, description = "A route file that cannot be used, said in plain words", body = ErrorBody),
         (status = 404, description = "No outlet along the route", body = ErrorBody),
         (status = 413, description = "Body over the limit", body = ErrorBody)
@@ -489,7 +497,15 @@ pub async fn download_along_route(
         ("name" = Option<String>, Query, description = "File name before the date, e.g. `helsinki-oulu` (default `k-plussa-kaupat`, localised)")
     ),
     responses(
-        (status = 200, description = "The file, with Content-Disposition naming it", content_type = "application/octet-stream"),
+        (status = 200, description = "The file, with Content-Disposition naming it: the format's own type, or a zip when it comes with companion files (icons, one file per chain) or `zip=true`", content(
+            (String = "application/gpx+xml"),
+            (Vec<u8> = "application/octet-stream"),
+            (String = "text/csv"),
+            (String = "application/vnd.google-earth.kml+xml"),
+            (Vec<u8> = "application/vnd.google-earth.kmz"),
+            (serde_json::Value = "application/geo+json"),
+            (Vec<u8> = "application/zip"),
+        )),
         (status = 400, description = "An unknown format, chain or malformed option", body = ErrorBody),
         (status = 404, description = "The selection matched no outlet", body = ErrorBody)
     )

@@ -200,6 +200,7 @@ pub const RESOURCES: &[fn(&mut web::ServiceConfig)] = &[
     components(schemas(
         response::OutletList,
         outlets::MapList,
+        outlets::ListAnswer,
         response::OutletJson,
         response::OutletDetail,
         response::DayHoursJson,

@@ -140,6 +140,19 @@ pub struct MapList {
     pub outlets: Vec<Vec<serde_json::Value>>,
 }
 
+/// What `GET /v1/outlets` answers in JSON: the full list, or with `view=map` the compact arrays.
+/// Only the OpenAPI document names it (one media type can carry one schema, so the two shapes
+/// are its `oneOf`); the handler writes the chosen shape directly.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum ListAnswer {
+    /// Every field of every outlet (the default, `view=full`).
+    Full(OutletList),
+    /// The compact arrays of `view=map`.
+    Map(MapList),
+}
+
 /// The shapes of `GET /v1/outlets`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ListView {
@@ -184,7 +197,7 @@ fn list_cache() -> CacheControl {
         FilterParams
     ),
     responses(
-        (status = 200, description = "Outlets by id; `view=map`: a `MapList`", content((OutletList = "application/json"), (MapList = "application/json"), (serde_json::Value = "application/geo+json")),
+        (status = 200, description = "Outlets by id; `view=map`: a `MapList`", content((ListAnswer = "application/json"), (serde_json::Value = "application/geo+json")),
             headers(("ETag" = String, description = "Weak tag of this answer"), ("Cache-Control" = String, description = "`no-cache`: revalidate with `If-None-Match`"))),
         (status = 304, description = "The client's `If-None-Match` holds the current tag"),
         (status = 400, description = "A malformed parameter, or `view=map` with `format=geojson`", body = ErrorBody)

@@ -20,8 +20,28 @@
 //! The value kept is the trimmed NFC form, so `"Ka\u{308}rko\u{308}la\u{308}"` and `"Kärkölä"`
 //! are the same name.
 
+use std::borrow::Cow;
 use std::fmt;
 use unicode_normalization::UnicodeNormalization;
+
+/// A CSV cell that a spreadsheet opening the file will not take as a formula (OWASP's "CSV
+/// injection" advice): a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+/// leading `'`, which spreadsheets show as text and do not evaluate. The caller quotes the cell.
+/// Other text is returned as it is. Every CSV storenet writes for people (Garmin POI Loader,
+/// planning reports) goes through it.
+///
+/// ```
+/// use storenet::model::text::neutralise_formula;
+/// assert_eq!(neutralise_formula("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+/// assert_eq!(neutralise_formula("K-Market Kärkölä"), "K-Market Kärkölä");
+/// ```
+pub fn neutralise_formula(s: &str) -> Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
 
 /// How one text field is checked: its name (as the error names it), its length bound and
 /// whether it may be empty or span lines.

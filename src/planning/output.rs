@@ -4,6 +4,7 @@ use super::{
     CatchmentReport, CoverageReport, CoverageRow, GapReport, HuffReport, PlanError, SiteReport,
     WhatIfReport,
 };
+use crate::model::text::neutralise_formula;
 use std::path::Path;
 
 /// A table of already-formatted cells (figures went through the privacy floor's `Display`).
@@ -18,13 +19,23 @@ pub struct Table {
 }
 
 impl Table {
-    /// As CSV text.
+    /// As CSV text. Cells that carry outside text (outlet and municipality names) could start a
+    /// spreadsheet formula: every cell that is not a plain number goes through
+    /// [`neutralise_formula`] (a change of `-5` stays a number; `=HYPERLINK(…)` becomes text).
     pub fn to_csv(&self) -> Result<String, PlanError> {
         let mut w = csv::Writer::from_writer(Vec::new());
         let e = |e: csv::Error| PlanError::Map(e.to_string());
-        w.write_record(&self.header).map_err(e)?;
+        let safe = |c: &String| -> String {
+            let numeric = c.trim().parse::<f64>().is_ok_and(f64::is_finite);
+            if numeric {
+                c.clone()
+            } else {
+                neutralise_formula(c).into_owned()
+            }
+        };
+        w.write_record(self.header.iter().map(safe)).map_err(e)?;
         for r in &self.rows {
-            w.write_record(r).map_err(e)?;
+            w.write_record(r.iter().map(safe)).map_err(e)?;
         }
         let bytes = w.into_inner().map_err(|e| PlanError::Map(e.to_string()))?;
         String::from_utf8(bytes).map_err(|e| PlanError::Map(e.to_string()))
@@ -349,4 +360,33 @@ pub fn huff_tables(r: &HuffReport) -> Vec<(&'static str, Table)> {
             },
         ),
     ]
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::Table;
+
+    #[test]
+    fn report_csv_cells_never_start_a_formula_but_numbers_stay_numbers() {
+        let t = Table {
+            title: "t".into(),
+            header: vec!["outlet".into(), "change".into()],
+            rows: vec![
+                vec!["=HYPERLINK(\"http://x\")".into(), "-5".into()],
+                vec!["@SUM(A1)".into(), "+3".into()],
+                vec!["K-Market Kärkölä".into(), "-1.5".into()],
+                vec!["-2+3".into(), "<10".into()],
+            ],
+        };
+        let csv = t.to_csv().unwrap();
+        let mut r = csv::Reader::from_reader(csv.as_bytes());
+        let rows: Vec<Vec<String>> = r
+            .records()
+            .map(|x| x.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        assert_eq!(rows[0], ["'=HYPERLINK(\"http://x\")", "-5"]);
+        assert_eq!(rows[1], ["'@SUM(A1)", "+3"]);
+        assert_eq!(rows[2], ["K-Market Kärkölä", "-1.5"]);
+        assert_eq!(rows[3], ["'-2+3", "<10"]);
+    }
 }
